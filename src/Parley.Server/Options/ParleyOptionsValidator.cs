@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Options;
+
+/// <summary>Checks every option at start; the node refuses to start with the full list of problems.</summary>
+public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ParleyOptions options)
+    {
+        var errors = new List<string>();
+        void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(message);
+            }
+        }
+
+        Require(options.NodeId.Length == 0 || Identifiers.IsValid(options.NodeId), "Parley:NodeId must follow the identifier rules.");
+        Require(!string.IsNullOrWhiteSpace(options.DataDirectory), "Parley:DataDirectory must not be empty.");
+
+        var auth = options.Auth;
+        Require(!string.IsNullOrWhiteSpace(auth.Issuer), "Parley:Auth:Issuer must not be empty.");
+        Require(!string.IsNullOrWhiteSpace(auth.Audience), "Parley:Auth:Audience must not be empty.");
+        Require(auth.HmacSecret.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(auth.HmacSecret) >= 32, "Parley:Auth:HmacSecret must be at least 32 bytes.");
+        Require(!auth.DisableDevelopmentKey || auth.HmacSecret.Length > 0 || auth.PublicKeys.Count > 0 || auth.JwksUrl.Length > 0,
+            "Parley:Auth needs HmacSecret, PublicKeys or JwksUrl when DisableDevelopmentKey is true.");
+        Require(auth.JwksUrl.Length == 0 || Uri.TryCreate(auth.JwksUrl, UriKind.Absolute, out _), "Parley:Auth:JwksUrl must be an absolute URL.");
+        Require(auth.JwksRefreshInterval > TimeSpan.Zero && auth.JwksMinimumRefetchInterval > TimeSpan.Zero, "Parley:Auth JWKS intervals must be positive.");
+        Require(auth.ClockSkew >= TimeSpan.Zero && auth.ClockSkew <= TimeSpan.FromMinutes(5), "Parley:Auth:ClockSkew must be between 0 and 5 minutes.");
+        foreach (var key in auth.PublicKeys)
+        {
+            Require(key.Algorithm is "ES256" or "RS256", $"Parley:Auth:PublicKeys '{key.KeyId}': Algorithm must be ES256 or RS256.");
+            Require(key.Pem.Contains("BEGIN PUBLIC KEY", StringComparison.Ordinal), $"Parley:Auth:PublicKeys '{key.KeyId}': Pem must hold a PEM public key.");
+        }
+
+        var limits = options.Limits;
+        Require(limits.MaxFrameBytes is >= 1024 and <= 16 * 1024 * 1024, "Parley:Limits:MaxFrameBytes must be between 1 KiB and 16 MiB.");
+        Require(limits.MaxMessageBytes > 0 && limits.MaxMessageBytes < limits.MaxFrameBytes, "Parley:Limits:MaxMessageBytes must be positive and below MaxFrameBytes.");
+        Require(limits.PublishesPerSecond > 0, "Parley:Limits:PublishesPerSecond must be positive.");
+        Require(limits.PublishBurst >= 1, "Parley:Limits:PublishBurst must be at least 1.");
+        Require(limits.TenantPublishesPerSecond >= 0, "Parley:Limits:TenantPublishesPerSecond must not be negative.");
+        Require(limits.RoomsPerConnection >= 1, "Parley:Limits:RoomsPerConnection must be at least 1.");
+        Require(limits.ConnectionsPerUser >= 0 && limits.ConnectionsPerTenant >= 0, "Parley:Limits connection limits must not be negative.");
+        Require(limits.NewConnectionsPerSecond >= 0 && limits.NewConnectionsBurst >= 1, "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1.");
+        Require(limits.OutboundQueueFrames >= 16, "Parley:Limits:OutboundQueueFrames must be at least 16.");
+        Require(limits.ConnectTimeout > TimeSpan.Zero, "Parley:Limits:ConnectTimeout must be positive.");
+        Require(limits.PingInterval > TimeSpan.Zero, "Parley:Limits:PingInterval must be positive.");
+        Require(limits.IdleTimeout > limits.PingInterval, "Parley:Limits:IdleTimeout must be longer than PingInterval.");
+        Require(limits.MaxHttpPublishBytes >= limits.MaxMessageBytes, "Parley:Limits:MaxHttpPublishBytes must be at least MaxMessageBytes.");
+        foreach (var (tenant, o) in limits.Tenants)
+        {
+            Require(Identifiers.IsValid(tenant), $"Parley:Limits:Tenants: '{tenant}' is not a valid tenant id.");
+            Require(o.MaxMessageBytes is null || (o.MaxMessageBytes > 0 && o.MaxMessageBytes < limits.MaxFrameBytes), $"Parley:Limits:Tenants:{tenant}:MaxMessageBytes must be positive and below MaxFrameBytes.");
+            Require(o.PublishesPerSecond is null or > 0, $"Parley:Limits:Tenants:{tenant}:PublishesPerSecond must be positive.");
+            Require(o.TenantPublishesPerSecond is null or >= 0, $"Parley:Limits:Tenants:{tenant}:TenantPublishesPerSecond must not be negative.");
+            Require(o.RoomsPerConnection is null or >= 1, $"Parley:Limits:Tenants:{tenant}:RoomsPerConnection must be at least 1.");
+            Require(o.ConnectionsPerUser is null or >= 0 && o.ConnectionsPerTenant is null or >= 0, $"Parley:Limits:Tenants:{tenant} connection limits must not be negative.");
+        }
+
+        var store = options.Store;
+        Require(store.BatchWindow >= TimeSpan.Zero && store.BatchWindow <= TimeSpan.FromMilliseconds(100), "Parley:Store:BatchWindow must be between 0 and 100 ms.");
+        Require(store.MaxBatchSize is >= 1 and <= 10_000, "Parley:Store:MaxBatchSize must be between 1 and 10000.");
+        Require(store.CommitTimeout > TimeSpan.Zero, "Parley:Store:CommitTimeout must be positive.");
+
+        var retention = options.Retention;
+        Require(retention.MaxMessagesPerStream >= 0, "Parley:Retention:MaxMessagesPerStream must not be negative.");
+        Require(retention.MaxAge >= TimeSpan.Zero, "Parley:Retention:MaxAge must not be negative.");
+        Require(retention.TrimInterval > TimeSpan.Zero, "Parley:Retention:TrimInterval must be positive.");
+        foreach (var tenant in retention.Tenants.Keys)
+        {
+            Require(Identifiers.IsValid(tenant), $"Parley:Retention:Tenants: '{tenant}' is not a valid tenant id.");
+        }
+
+        Require(options.Presence.Ttl > TimeSpan.Zero, "Parley:Presence:Ttl must be positive.");
+        Require(options.Presence.HeartbeatInterval > TimeSpan.Zero && options.Presence.HeartbeatInterval * 2 <= options.Presence.Ttl,
+            "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl.");
+        Require(options.Drain.Window >= TimeSpan.Zero && options.Drain.FlushTimeout >= TimeSpan.Zero, "Parley:Drain durations must not be negative.");
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
