@@ -14,6 +14,7 @@ public enum EnvelopeKind : byte
 /// One broadcast between nodes. <see cref="Frame"/> is the client frame exactly as it is written to
 /// every WebSocket, encoded once by the origin node. <see cref="Seq"/> is the stream sequence for
 /// durable envelopes and 0 for ephemeral ones. <see cref="Exclude"/> names a connection that must not
-/// receive it (the sender of a signal), or is empty.
+/// receive it (the sender of a signal), or is empty. <see cref="PublishedAtMs"/> is the origin's
+/// clock (Unix milliseconds) when the message was accepted, for publish-to-deliver latency.
 /// </summary>
-public sealed record Envelope(string Origin, EnvelopeKind Kind, long Seq, ReadOnlyMemory<byte> Frame, string Exclude = "");
+public sealed record Envelope(string Origin, EnvelopeKind Kind, long Seq, ReadOnlyMemory<byte> Frame, string Exclude = "", long PublishedAtMs = 0);

@@ -1,0 +1,56 @@
+using System.Diagnostics.Metrics;
+
+namespace Parley.Server.Connections;
+
+/// <summary>Instruments of the connection layer (meter <c>Parley.Connections</c>).</summary>
+internal sealed class ConnectionMetrics : IDisposable
+{
+    private readonly Meter _meter = new("Parley.Connections");
+    private readonly Counter<long> _framesIn;
+    private readonly Counter<long> _framesOut;
+    private readonly Counter<long> _queueDrops;
+    private readonly Counter<long> _slowConsumerCloses;
+    private readonly Counter<long> _limitRefusals;
+    private readonly Counter<long> _closes;
+    private readonly Counter<long> _opened;
+    private long _active;
+
+    public ConnectionMetrics()
+    {
+        _meter.CreateObservableUpDownCounter("parley.connections.active", () => Volatile.Read(ref _active), "{connection}", "WebSocket connections authenticated on this node.");
+        _opened = _meter.CreateCounter<long>("parley.connections.opened", "{connection}", "Connections authenticated since start.");
+        _closes = _meter.CreateCounter<long>("parley.connections.closed", "{connection}", "Connections closed, by close reason.");
+        _framesIn = _meter.CreateCounter<long>("parley.frames.received", "{frame}", "Client frames received.");
+        _framesOut = _meter.CreateCounter<long>("parley.frames.sent", "{frame}", "Frames written to clients.");
+        _queueDrops = _meter.CreateCounter<long>("parley.queue.dropped", "{frame}", "Ephemeral frames dropped from full outbound queues.");
+        _slowConsumerCloses = _meter.CreateCounter<long>("parley.connections.slow_consumer_closes", "{connection}", "Connections closed because their outbound queue overflowed.");
+        _limitRefusals = _meter.CreateCounter<long>("parley.limits.refusals", "{refusal}", "Requests or connections refused by a limit, by kind.");
+    }
+
+    public long Active => Volatile.Read(ref _active);
+
+    public void Opened()
+    {
+        Interlocked.Increment(ref _active);
+        _opened.Add(1);
+    }
+
+    public void Closed(string reason)
+    {
+        Interlocked.Decrement(ref _active);
+        _closes.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void FrameIn() => _framesIn.Add(1);
+
+    public void FrameOut() => _framesOut.Add(1);
+
+    public void QueueDrop() => _queueDrops.Add(1);
+
+    public void SlowConsumerClose() => _slowConsumerCloses.Add(1);
+
+    /// <summary>A refusal by a named limit: frame_size, message_size, publish_rate, tenant_publish_rate, rooms, user_connections, tenant_connections, admission.</summary>
+    public void LimitRefusal(string kind) => _limitRefusals.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Dispose() => _meter.Dispose();
+}
