@@ -1,0 +1,27 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Parley.Server.Observability;
+
+/// <summary>Instruments of the node's process and runtime (meter <c>Parley.Process</c>), read at scrape time.</summary>
+internal sealed class ProcessMetrics : IDisposable
+{
+    private readonly Meter _meter = new("Parley.Process");
+
+    public ProcessMetrics()
+    {
+        _meter.CreateObservableGauge("parley.process.memory.resident", static () => Environment.WorkingSet, "By", "Physical memory mapped to the process.");
+        _meter.CreateObservableGauge("parley.process.gc.heap.size", static () => GC.GetTotalMemory(forceFullCollection: false), "By", "Bytes allocated on the managed heap and not yet collected.");
+        _meter.CreateObservableGauge("parley.process.thread_pool.threads", static () => ThreadPool.ThreadCount, "{thread}", "Thread pool threads that currently exist.");
+        _meter.CreateObservableGauge("parley.process.thread_pool.queue.length", static () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued to the thread pool and not yet started.");
+        _meter.CreateObservableCounter("parley.process.cpu.time", static () => CpuSeconds(), "s", "Processor time used by the process, user and system together.");
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    private static double CpuSeconds()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime.TotalSeconds;
+    }
+}
