@@ -21,6 +21,9 @@ internal sealed class StoreMetrics : IDisposable
         _trimmed = _meter.CreateCounter<long>("parley.store.trimmed", "{message}", "Messages deleted by retention.");
     }
 
+    /// <summary>The meter of this instance, so a test can listen to it alone.</summary>
+    public Meter Meter => _meter;
+
     public void Committed(TimeSpan duration, int messages)
     {
         _commitDuration.Record(duration.TotalSeconds);

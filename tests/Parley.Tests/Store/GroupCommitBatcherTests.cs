@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Server.Options;
@@ -152,6 +153,48 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Eventually.WithinAsync(append, "the cancelled append to return"));
         release.SetResult();
+    }
+
+    [Fact]
+    public async Task Commits_record_their_size_and_duration_and_failures_are_counted()
+    {
+        var measurements = new List<(string Instrument, double Value)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter, _metrics.Meter))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Record(instrument.Name, value));
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Record(instrument.Name, value));
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument.Name, value));
+        listener.Start();
+        Store.BeforeCommit = (number, _) => number == 2 ? throw new IOException("disk on fire") : Task.CompletedTask;
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.FromSeconds(5), MaxBatchSize = 3 });
+
+        await Eventually.WithinAsync(
+            Task.WhenAll(Enumerable.Range(0, 3).Select(i => batcher.AppendAsync(Request(Room("general"), "alice", $"m{i}"), CancellationToken.None))),
+            "the first batch to commit");
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => Eventually.WithinAsync(
+            Task.WhenAll(Enumerable.Range(3, 3).Select(i => batcher.AppendAsync(Request(Room("general"), "alice", $"m{i}"), CancellationToken.None))),
+            "the second batch to fail"));
+
+        lock (measurements)
+        {
+            Assert.Equal([3.0], measurements.Where(m => m.Instrument == "parley.store.batch.size").Select(m => m.Value));
+            Assert.Single(measurements, m => m.Instrument == "parley.store.commit.duration" && m.Value >= 0);
+            Assert.Equal([1.0], measurements.Where(m => m.Instrument == "parley.store.commit.failures").Select(m => m.Value));
+        }
+
+        void Record(string instrument, double value)
+        {
+            lock (measurements)
+            {
+                measurements.Add((instrument, value));
+            }
+        }
     }
 
     private GroupCommitBatcher Batcher(StoreOptions options) => new(Store, options, _metrics, NullLogger<GroupCommitBatcher>.Instance);
