@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Options;
+
+namespace Parley.Server.Store;
+
+/// <summary>
+/// Applies retention every <see cref="RetentionOptions.TrimInterval"/>. A failed run is logged
+/// and retried at the next interval; trimming is never urgent, losing a run only delays it.
+/// </summary>
+internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger) : BackgroundService
+{
+    /// <summary>The policy of <paramref name="tenant"/>: its overrides where set, the node-wide values otherwise; 0 (or zero age) means no limit.</summary>
+    public static RetentionPolicy PolicyFor(RetentionOptions options, string tenant)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Tenants.TryGetValue(tenant, out var overrides);
+        var maxMessages = overrides?.MaxMessagesPerStream ?? options.MaxMessagesPerStream;
+        var maxAge = overrides?.MaxAge ?? options.MaxAge;
+        return new RetentionPolicy(
+            maxMessages > 0 ? maxMessages : null,
+            maxAge > TimeSpan.Zero ? maxAge : null);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retention = options.Value.Retention;
+        using var timer = new PeriodicTimer(retention.TrimInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await TrimOnceAsync(retention, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host is stopping.
+        }
+    }
+
+    private async Task TrimOnceAsync(RetentionOptions retention, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant), stoppingToken);
+            metrics.Trimmed(deleted);
+            StoreLog.Trimmed(logger, deleted);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            StoreLog.TrimFailed(logger, e);
+        }
+    }
+}

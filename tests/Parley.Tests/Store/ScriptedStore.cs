@@ -1,0 +1,58 @@
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Tests.Store;
+
+/// <summary>
+/// A store decorator for batcher tests: counts commits, records their sizes, and lets a test
+/// decide per commit (numbered from 1) to fail it or hold it before it reaches the real store.
+/// </summary>
+internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
+{
+    private readonly List<int> _batchSizes = [];
+
+    /// <summary>Runs before commit number n reaches the real store; may throw or wait.</summary>
+    public Func<int, CancellationToken, Task>? BeforeCommit { get; set; }
+
+    public IReadOnlyList<int> BatchSizes
+    {
+        get
+        {
+            lock (_batchSizes)
+            {
+                return [.. _batchSizes];
+            }
+        }
+    }
+
+    public int Commits => BatchSizes.Count;
+
+    public async Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<AppendRequest> batch, CancellationToken cancellationToken)
+    {
+        int number;
+        lock (_batchSizes)
+        {
+            _batchSizes.Add(batch.Count);
+            number = _batchSizes.Count;
+        }
+
+        if (BeforeCommit is { } hook)
+        {
+            await hook(number, cancellationToken);
+        }
+
+        return await inner.AppendBatchAsync(batch, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(StreamId stream, long afterSeq, int limit, CancellationToken cancellationToken) =>
+        inner.ReadAfterAsync(stream, afterSeq, limit, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> ReadBeforeAsync(StreamId stream, long beforeSeq, int limit, CancellationToken cancellationToken) =>
+        inner.ReadBeforeAsync(stream, beforeSeq, limit, cancellationToken);
+
+    public Task<StreamHead> GetHeadAsync(StreamId stream, CancellationToken cancellationToken) => inner.GetHeadAsync(stream, cancellationToken);
+
+    public Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, CancellationToken cancellationToken) => inner.TrimAsync(policyFor, cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
+}

@@ -1,0 +1,108 @@
+using Microsoft.Data.Sqlite;
+using Parley.Server.Store;
+
+namespace Parley.Tests.Store;
+
+/// <summary>The shared specification against SQLite, plus what only a file-backed store has to show.</summary>
+public sealed class SqliteMessageStoreTests : MessageStoreSpec
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "parley-store-" + Guid.NewGuid().ToString("N"));
+
+    private string DatabasePath => Path.Combine(_directory, "nested", "parley.db");
+
+    protected override async Task<IMessageStore> CreateStoreAsync() => await SqliteMessageStore.OpenAsync(DatabasePath, Ct);
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Opening_creates_the_missing_directory_and_file()
+    {
+        Assert.True(File.Exists(DatabasePath));
+    }
+
+    [Fact]
+    public async Task Committed_messages_survive_closing_and_reopening_the_file()
+    {
+        var general = Room("acme", "general");
+        await FillAsync(general, 3);
+        await Store.TrimAsync(_ => new RetentionPolicy(2, null), Ct);
+        await ((SqliteMessageStore)Store).DisposeAsync();
+
+        await using var reopened = await SqliteMessageStore.OpenAsync(DatabasePath, Ct);
+
+        Assert.Equal(new StreamHead(3, 2), await reopened.GetHeadAsync(general, Ct));
+        Assert.Equal(["general-2", "general-3"], (await reopened.ReadAfterAsync(general, 0, 10, Ct)).Select(m => m.MessageId));
+        var repeat = (await reopened.AppendBatchAsync([Request(general, "filler", "general-3")], Ct))[0];
+        Assert.True(repeat.Duplicate);
+        Assert.Equal(3, repeat.Seq);
+        Assert.Equal(4, (await reopened.AppendBatchAsync([Request(general, "alice", "next")], Ct))[0].Seq);
+    }
+
+    [Fact]
+    public async Task Opening_an_existing_file_again_keeps_its_schema_and_data()
+    {
+        var general = Room("acme", "general");
+        await FillAsync(general, 2);
+
+        await using (var second = await SqliteMessageStore.OpenAsync(DatabasePath, Ct))
+        {
+            Assert.Equal(new StreamHead(2, 1), await second.GetHeadAsync(general, Ct));
+        }
+
+        await ((SqliteMessageStore)Store).DisposeAsync();
+        await using var third = await SqliteMessageStore.OpenAsync(DatabasePath, Ct);
+        Assert.Equal(3, (await third.AppendBatchAsync([Request(general, "alice", "after")], Ct))[0].Seq);
+    }
+
+    [Fact]
+    public async Task The_file_is_in_write_ahead_log_mode()
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_that_fails_part_way_commits_nothing_and_the_next_batch_succeeds()
+    {
+        var general = Room("acme", "general");
+        await using (var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TRIGGER refuse_poison BEFORE INSERT ON messages WHEN NEW.message_id = 'poison'
+                BEGIN SELECT RAISE(ABORT, 'poison'); END;
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() =>
+            Store.AppendBatchAsync([Request(general, "alice", "fine"), Request(Room("acme", "other"), "bob", "poison")], Ct));
+
+        Assert.Equal(new StreamHead(0, 1), await Store.GetHeadAsync(general, Ct));
+        Assert.Empty(await Store.ReadAfterAsync(general, 0, 10, Ct));
+        var retried = (await Store.AppendBatchAsync([Request(general, "alice", "fine")], Ct))[0];
+        Assert.False(retried.Duplicate);
+        Assert.Equal(1, retried.Seq);
+    }
+
+    [Fact]
+    public async Task A_closed_store_refuses_appends_as_unavailable()
+    {
+        await ((SqliteMessageStore)Store).DisposeAsync();
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => Store.AppendBatchAsync([Request(Room("acme", "general"), "alice", "late")], Ct));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => Store.PingAsync(Ct));
+    }
+}
