@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 using Parley.Server.Options;
@@ -48,7 +49,20 @@ internal sealed class JwksKeySource : IVerificationKeySource
             return current!.Keys;
         }
 
-        await _fetchGate.WaitAsync(cancellationToken);
+        // A caller the cached keys can answer never waits behind a fetch to a slow issuer; only
+        // one that needs the fetch's result (no keys yet, or an unknown kid) waits for it.
+        if (current is not null && Knows(current, keyId))
+        {
+            if (!_fetchGate.Wait(0))
+            {
+                return current.Keys;
+            }
+        }
+        else
+        {
+            await _fetchGate.WaitAsync(cancellationToken);
+        }
+
         try
         {
             // Another caller may have fetched, or tried to, while this one waited.
@@ -58,13 +72,14 @@ internal sealed class JwksKeySource : IVerificationKeySource
                 return current?.Keys ?? [];
             }
 
-            if (current is not null && keyId is not null)
+            if (current is not null && !Knows(current, keyId))
             {
-                AuthLog.JwksUnknownKeyId(_logger, _options.JwksUrl, keyId);
+                AuthLog.JwksUnknownKeyId(_logger, _options.JwksUrl, keyId!);
             }
 
             Volatile.Write(ref _lastAttemptTicks, _clock.GetUtcNow().UtcTicks);
-            var fetched = await FetchAsync(cancellationToken);
+            // The fetch serves every waiting caller, so this caller's cancellation does not end it.
+            var fetched = await FetchAsync();
             if (fetched is not null)
             {
                 _current = current = new KeySet(fetched, _clock.GetUtcNow());
@@ -79,10 +94,10 @@ internal sealed class JwksKeySource : IVerificationKeySource
     }
 
     /// <summary>Fresh keys, and (when the token names one) a key with that id among them.</summary>
-    private bool IsUsable(KeySet? keys, string? keyId) =>
-        keys is not null
-        && _clock.GetUtcNow() - keys.FetchedAt < _options.JwksRefreshInterval
-        && (keyId is null || keys.Keys.Any(k => k.KeyId == keyId));
+    private bool IsUsable([NotNullWhen(true)] KeySet? keys, string? keyId) =>
+        keys is not null && _clock.GetUtcNow() - keys.FetchedAt < _options.JwksRefreshInterval && Knows(keys, keyId);
+
+    private static bool Knows(KeySet keys, string? keyId) => keyId is null || keys.Keys.Any(k => k.KeyId == keyId);
 
     private bool AttemptedRecently()
     {
@@ -91,10 +106,9 @@ internal sealed class JwksKeySource : IVerificationKeySource
     }
 
     /// <summary>The usable keys of the document, or null when the fetch failed or yielded none.</summary>
-    private async Task<IReadOnlyList<VerificationKey>?> FetchAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<VerificationKey>?> FetchAsync()
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(FetchTimeout);
+        using var timeout = new CancellationTokenSource(FetchTimeout);
         try
         {
             using var response = await _http.GetAsync(_options.JwksUrl, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
@@ -124,7 +138,7 @@ internal sealed class JwksKeySource : IVerificationKeySource
             AuthLog.JwksFetched(_logger, keys.Count, _options.JwksUrl);
             return keys;
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
             AuthLog.JwksFetchFailed(_logger, _options.JwksUrl, _current?.Keys.Count ?? 0, e);
             return null;
