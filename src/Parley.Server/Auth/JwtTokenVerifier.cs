@@ -1,0 +1,176 @@
+using System.Buffers.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Parley.Server.Options;
+
+namespace Parley.Server.Auth;
+
+/// <summary>
+/// Verifies JWTs (JWS compact form) against the configured keys: the HMAC secret or development
+/// key (HS256), pinned public keys (ES256, RS256) and a JWKS source. The handler proves the
+/// signature with only the keys pinned to the header's algorithm; Parley then reads its own claims
+/// (<see cref="TokenClaims"/>) and checks issuer, audience and lifetime against the clock.
+/// Refusals carry no detail; the reason is logged at debug level for the operator.
+/// </summary>
+internal sealed class JwtTokenVerifier : ITokenVerifier
+{
+    /// <summary>Longest token read, in characters; longer ones are refused before any parsing.</summary>
+    public const int MaxTokenLength = 8 * 1024;
+
+    private readonly AuthOptions _options;
+    private readonly VerificationKey[] _keys;
+    private readonly IVerificationKeySource? _jwks;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly JsonWebTokenHandler _handler = new();
+
+    /// <param name="developmentSecret">The embedded development key, or null; ignored when <see cref="AuthOptions.DisableDevelopmentKey"/> is set.</param>
+    /// <param name="jwks">The JWKS source when <see cref="AuthOptions.JwksUrl"/> is configured.</param>
+    public JwtTokenVerifier(AuthOptions options, string? developmentSecret, IVerificationKeySource? jwks, TimeProvider clock, ILogger<JwtTokenVerifier> logger)
+    {
+        var keys = new List<VerificationKey>();
+        if (options.HmacSecret.Length > 0)
+        {
+            keys.Add(VerificationKey.Hmac(options.HmacSecret));
+        }
+
+        if (developmentSecret is not null && !options.DisableDevelopmentKey)
+        {
+            keys.Add(VerificationKey.Hmac(developmentSecret));
+        }
+
+        keys.AddRange(options.PublicKeys.Select(VerificationKey.FromPem));
+        if (keys.Count == 0 && jwks is null)
+        {
+            throw new InvalidOperationException("No token verification key is configured: set Auth:HmacSecret, Auth:PublicKeys or Auth:JwksUrl.");
+        }
+
+        _options = options;
+        _keys = [.. keys];
+        _jwks = jwks;
+        _clock = clock;
+        _logger = logger;
+    }
+
+    public async Task<TokenVerification> VerifyAsync(string token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await VerifyCoreAsync(token, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever a crafted token makes a parser throw is a refusal, never a fault.
+            return Refuse(TokenRefusal.Invalid, "unreadable", e);
+        }
+    }
+
+    private async Task<TokenVerification> VerifyCoreAsync(string token, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
+        {
+            return Refuse(TokenRefusal.Invalid, "empty or too long");
+        }
+
+        // Exactly three segments: a JWS. Encrypted (five-segment) tokens are not accepted.
+        if (token.AsSpan().Count('.') != 2)
+        {
+            return Refuse(TokenRefusal.Invalid, "not a JWS");
+        }
+
+        var jwt = _handler.ReadJsonWebToken(token);
+
+        // Parley understands no critical header extension, so RFC 7515 requires a refusal.
+        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        {
+            return Refuse(TokenRefusal.Invalid, "critical header");
+        }
+
+        var algorithm = jwt.Alg;
+        var keyId = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
+        var keys = await CandidateKeysAsync(algorithm, keyId, cancellationToken);
+        if (keys.Count == 0)
+        {
+            return Refuse(TokenRefusal.Invalid, "no key for the algorithm and key id");
+        }
+
+        var signature = await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, keys));
+        if (!signature.IsValid)
+        {
+            return Refuse(TokenRefusal.Invalid, "bad signature", signature.Exception);
+        }
+
+        if (!TokenClaims.TryRead(Base64Url.DecodeFromChars(jwt.EncodedPayload), out var claims))
+        {
+            return Refuse(TokenRefusal.Invalid, "missing or malformed claims");
+        }
+
+        if (!string.Equals(claims.Issuer, _options.Issuer, StringComparison.Ordinal)
+            || !claims.Audiences.Contains(_options.Audience, StringComparer.Ordinal))
+        {
+            return Refuse(TokenRefusal.Invalid, "wrong issuer or audience");
+        }
+
+        var now = _clock.GetUtcNow();
+        if (now > claims.Expires + _options.ClockSkew || (claims.NotBefore is { } notBefore && now + _options.ClockSkew < notBefore))
+        {
+            return Refuse(TokenRefusal.Expired, "outside its lifetime");
+        }
+
+        return TokenVerification.Success(new Principal(claims.Tenant, claims.User, claims.Rooms, claims.Scopes, claims.Expires));
+    }
+
+    /// <summary>
+    /// The keys pinned to <paramref name="algorithm"/> that match the token's key id. The JWKS
+    /// source is asked only for ES256 and RS256 tokens whose id no configured key claims, so no
+    /// other token can make the node fetch.
+    /// </summary>
+    private async ValueTask<List<SecurityKey>> CandidateKeysAsync(string algorithm, string? keyId, CancellationToken cancellationToken)
+    {
+        var candidates = new List<SecurityKey>();
+        var idIsConfigured = false;
+        foreach (var key in _keys)
+        {
+            if (key.Algorithm == algorithm && key.Matches(keyId))
+            {
+                candidates.Add(key.Key);
+            }
+
+            idIsConfigured |= keyId is not null && key.KeyId == keyId;
+        }
+
+        if (_jwks is not null && !idIsConfigured && algorithm is VerificationKey.ES256 or VerificationKey.RS256)
+        {
+            foreach (var key in await _jwks.GetKeysAsync(keyId, cancellationToken))
+            {
+                if (key.Algorithm == algorithm && key.Matches(keyId))
+                {
+                    candidates.Add(key.Key);
+                }
+            }
+        }
+
+        return candidates;
+    }
+
+    /// <summary>The handler checks the signature alone; the claims are Parley's to check.</summary>
+    private static TokenValidationParameters SignatureOnly(string algorithm, List<SecurityKey> keys) => new()
+    {
+        IssuerSigningKeys = keys,
+        TryAllIssuerSigningKeys = true,
+        ValidAlgorithms = [algorithm],
+        RequireSignedTokens = true,
+        ValidateIssuerSigningKey = false,
+        ValidateIssuer = false,
+        ValidateAudience = false,
+        ValidateLifetime = false,
+        RequireExpirationTime = false,
+        RequireAudience = false,
+    };
+
+    private TokenVerification Refuse(TokenRefusal refusal, string reason, Exception? exception = null)
+    {
+        AuthLog.TokenRefused(_logger, refusal, reason, exception);
+        return TokenVerification.Refused(refusal);
+    }
+}
