@@ -7,8 +7,9 @@ namespace Parley.Server.Store;
 /// <list type="bullet">
 /// <item>Sequence numbers per stream start at 1 and are contiguous: a batch either commits whole,
 /// with its numbers reserved in the same transaction, or not at all.</item>
-/// <item>An append whose (tenant, sender, message id) was committed before returns the original
-/// stream and sequence and writes nothing.</item>
+/// <item>An append whose (tenant, sender, message id) was committed before, and is still retained,
+/// returns the original stream, sequence and copy sequences and writes nothing. Once the original
+/// is trimmed its id may be used again.</item>
 /// <item>Reads return messages in sequence order and never a message that is not committed.</item>
 /// </list>
 /// </summary>
@@ -57,7 +58,7 @@ public sealed record AppendRequest(StreamId Stream, string Sender, string Messag
 /// </summary>
 public sealed record AppendResult(StreamId Stream, long Seq, DateTimeOffset Timestamp, bool Duplicate)
 {
-    /// <summary>The sequence numbers of the copies, in the order of <see cref="AppendRequest.Copies"/>; empty for a duplicate.</summary>
+    /// <summary>The sequence numbers of the copies, in the order of <see cref="AppendRequest.Copies"/>; for a duplicate, those of the original commit.</summary>
     public IReadOnlyList<long> CopySeqs { get; init; } = [];
 }
 

@@ -63,7 +63,7 @@ internal sealed partial class SqliteMessageStore
         public BatchWriter(SqliteConnection connection, SqliteTransaction transaction)
         {
             _findOriginal = Command(connection, transaction, """
-                SELECT stream, seq, ts FROM idempotency
+                SELECT stream, seq, ts, copy_seqs FROM idempotency
                 WHERE tenant = $tenant AND sender = $sender AND message_id = $message_id
                 """, "$tenant", "$sender", "$message_id");
             _readHead = Command(connection, transaction, "SELECT last_seq FROM heads WHERE stream = $stream", "$stream");
@@ -89,7 +89,7 @@ internal sealed partial class SqliteMessageStore
             var key = (request.Stream.Tenant, request.Sender, request.MessageId);
             if (_committed.TryGetValue(key, out var earlier))
             {
-                return earlier with { Duplicate = true, CopySeqs = [] };
+                return earlier with { Duplicate = true };
             }
 
             var original = FindOriginal(key);
@@ -150,7 +150,9 @@ internal sealed partial class SqliteMessageStore
                 throw new InvalidDataException($"The store holds an unreadable stream key '{streamKey}'.");
             }
 
-            return new AppendResult(stream!, reader.GetInt64(1), SqliteTime.FromMicroseconds(reader.GetInt64(2)), Duplicate: true);
+            var copySeqs = reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries)
+                .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            return new AppendResult(stream!, reader.GetInt64(1), SqliteTime.FromMicroseconds(reader.GetInt64(2)), Duplicate: true) { CopySeqs = copySeqs };
         }
 
         private long Insert(StreamId stream, AppendRequest request, long timestamp, byte[] body)
