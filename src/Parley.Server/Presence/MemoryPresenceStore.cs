@@ -22,6 +22,18 @@ internal sealed class MemoryPresenceStore(TimeProvider clock) : IPresenceStore
     /// <summary>Expiry times as set; stale ones (renewed or removed entries) are skipped when they come due.</summary>
     private readonly PriorityQueue<(string Room, PresenceMember Member), DateTimeOffset> _due = new();
 
+    /// <summary>Connections and pending expiry times held, live or not yet pruned (tests).</summary>
+    internal int TrackedEntries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _expiries.Count + _due.Count + _rooms.Count;
+            }
+        }
+    }
+
     public Task<bool> AddAsync(StreamId room, PresenceMember member, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_gate)
