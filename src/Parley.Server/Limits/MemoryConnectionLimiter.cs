@@ -16,6 +16,18 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
     /// <summary>Expiry times as set; stale ones (renewed or released slots) are skipped when they come due.</summary>
     private readonly PriorityQueue<ConnectionSlot, DateTimeOffset> _due = new();
 
+    /// <summary>Slots, counters and pending expiry times held, live or not yet pruned (tests).</summary>
+    internal int TrackedEntries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _expiries.Count + _due.Count + _users.Count + _tenants.Count;
+            }
+        }
+    }
+
     public Task<SlotResult> TryAcquireAsync(ConnectionSlot slot, ConnectionQuota quota, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_gate)
