@@ -16,11 +16,7 @@ internal sealed class TokenBucket
 
     public TokenBucket(double ratePerSecond, double burst, TimeProvider? clock = null)
     {
-        if (ratePerSecond <= 0 || burst < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratePerSecond), "A bucket needs a positive rate and a burst of at least 1.");
-        }
-
+        Validate(ratePerSecond, burst);
         _clock = clock ?? TimeProvider.System;
         _rate = ratePerSecond;
         _burst = burst;
@@ -52,12 +48,22 @@ internal sealed class TokenBucket
     /// <summary>Changes the rate and burst in place (a tenant's quota edited at runtime); tokens held are capped at the new burst.</summary>
     public void Reconfigure(double ratePerSecond, double burst)
     {
+        Validate(ratePerSecond, burst);
         lock (_gate)
         {
             Refill();
             _rate = ratePerSecond;
             _burst = burst;
             _tokens = Math.Min(_tokens, burst);
+        }
+    }
+
+    /// <summary>A zero or NaN rate would make <c>retryAfter</c> infinite, which TimeSpan cannot hold.</summary>
+    private static void Validate(double ratePerSecond, double burst)
+    {
+        if (!(ratePerSecond > 0) || !(burst >= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ratePerSecond), "A bucket needs a positive rate and a burst of at least 1.");
         }
     }
 

@@ -26,7 +26,9 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
         Require(auth.HmacSecret.Length == 0 || System.Text.Encoding.UTF8.GetByteCount(auth.HmacSecret) >= 32, "Parley:Auth:HmacSecret must be at least 32 bytes.");
         Require(!auth.DisableDevelopmentKey || auth.HmacSecret.Length > 0 || auth.PublicKeys.Count > 0 || auth.JwksUrl.Length > 0,
             "Parley:Auth needs HmacSecret, PublicKeys or JwksUrl when DisableDevelopmentKey is true.");
-        Require(auth.JwksUrl.Length == 0 || Uri.TryCreate(auth.JwksUrl, UriKind.Absolute, out _), "Parley:Auth:JwksUrl must be an absolute URL.");
+        // The scheme is checked too: on Unix a rooted path such as "/etc/jwks.json" parses as an absolute file URI.
+        Require(auth.JwksUrl.Length == 0 || (Uri.TryCreate(auth.JwksUrl, UriKind.Absolute, out var jwks) && (jwks.Scheme == Uri.UriSchemeHttps || jwks.Scheme == Uri.UriSchemeHttp)),
+            "Parley:Auth:JwksUrl must be an absolute URL.");
         Require(auth.JwksRefreshInterval > TimeSpan.Zero && auth.JwksMinimumRefetchInterval > TimeSpan.Zero, "Parley:Auth JWKS intervals must be positive.");
         Require(auth.ClockSkew >= TimeSpan.Zero && auth.ClockSkew <= TimeSpan.FromMinutes(5), "Parley:Auth:ClockSkew must be between 0 and 5 minutes.");
         foreach (var key in auth.PublicKeys)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 
 namespace Parley.Server.Protocol;
@@ -42,6 +43,14 @@ internal static class ClientFrameParser
     private static bool TryParseCore(ReadOnlySequence<byte> data, out ClientFrame? frame)
     {
         frame = null;
+
+        // Only an object can be a frame. Checked on the first byte because the reader, told more may
+        // follow, answers "need more" for a bare number such as 42, which can never become a frame.
+        if (FirstNonWhiteSpace(data) is { } first && first != (byte)'{')
+        {
+            throw new ProtocolException(ErrorCodes.BadFrame, "A frame must be a JSON object.");
+        }
+
         var reader = new Utf8JsonReader(data, isFinalBlock: false, new JsonReaderState(ReaderOptions));
         if (!reader.Read())
         {
@@ -80,16 +89,9 @@ internal static class ClientFrameParser
         }
 
         // Anything but white space after the object makes the frame malformed.
-        var rest = data.Slice(reader.BytesConsumed);
-        foreach (var segment in rest)
+        if (FirstNonWhiteSpace(data.Slice(reader.BytesConsumed)) is not null)
         {
-            foreach (var b in segment.Span)
-            {
-                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
-                {
-                    throw new ProtocolException(ErrorCodes.BadFrame, "Unexpected data after the frame object.");
-                }
-            }
+            throw new ProtocolException(ErrorCodes.BadFrame, "Unexpected data after the frame object.");
         }
 
         frame = fields.Build();
@@ -223,16 +225,30 @@ internal static class ClientFrameParser
             return number.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (reader.TokenType == JsonTokenType.String)
+        if (reader.TokenType == JsonTokenType.String && reader.GetString()!.Length <= MaxRidLength)
         {
-            var text = reader.GetString()!;
-            if (text.Length <= MaxRidLength)
-            {
-                return JsonSerializer.Serialize(text);
-            }
+            // The raw token, escapes as the client wrote them, so that the reply echoes it byte for byte.
+            var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
+            return $"\"{Encoding.UTF8.GetString(raw)}\"";
         }
 
         throw new ProtocolException(ErrorCodes.BadFrame, $"'rid' must be an integer or a string of at most {MaxRidLength} characters.");
+    }
+
+    private static byte? FirstNonWhiteSpace(ReadOnlySequence<byte> data)
+    {
+        foreach (var segment in data)
+        {
+            foreach (var b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                {
+                    return b;
+                }
+            }
+        }
+
+        return null;
     }
 
     private struct Fields

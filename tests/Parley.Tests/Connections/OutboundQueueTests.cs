@@ -1,0 +1,166 @@
+using Parley.Server.Connections;
+
+namespace Parley.Tests.Connections;
+
+public sealed class OutboundQueueTests
+{
+    [Fact]
+    public void Frames_leave_in_the_order_they_were_queued()
+    {
+        var queue = new OutboundQueue(4);
+        var frames = new[] { Durable(1), Ephemeral(2), Durable(3) };
+
+        foreach (var frame in frames)
+        {
+            Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(frame));
+        }
+
+        Assert.Equal([1, 2, 3], Drain(queue));
+        Assert.False(queue.TryDequeue(out _));
+    }
+
+    [Fact]
+    public void An_ephemeral_frame_arriving_at_a_full_queue_is_dropped()
+    {
+        var queue = Full(Durable(1), Ephemeral(2), Durable(3));
+
+        Assert.Equal(EnqueueResult.DroppedEphemeral, queue.TryEnqueue(Ephemeral(4)));
+
+        Assert.Equal(1, queue.Dropped);
+        Assert.Equal([1, 2, 3], Drain(queue));
+    }
+
+    [Fact]
+    public void A_durable_frame_arriving_at_a_full_queue_evicts_every_ephemeral_frame()
+    {
+        var queue = Full(Ephemeral(1), Durable(2), Ephemeral(3));
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Durable(4)));
+
+        Assert.Equal(2, queue.Dropped);
+        Assert.Equal([2, 4], Drain(queue));
+    }
+
+    [Fact]
+    public void Room_made_by_eviction_is_used_by_later_frames()
+    {
+        var queue = Full(Ephemeral(1), Ephemeral(2), Durable(3));
+        queue.TryEnqueue(Durable(4));
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Ephemeral(5)));
+        Assert.Equal(EnqueueResult.DroppedEphemeral, queue.TryEnqueue(Ephemeral(6)));
+
+        Assert.Equal(3, queue.Dropped);
+        Assert.Equal([3, 4, 5], Drain(queue));
+    }
+
+    [Fact]
+    public void A_durable_frame_arriving_at_a_queue_full_of_durable_frames_overflows()
+    {
+        var queue = Full(Durable(1), Durable(2), Durable(3));
+
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Durable(4)));
+
+        Assert.Equal(3, queue.Count);
+        Assert.Equal(0, queue.Dropped);
+        Assert.Equal([1, 2, 3], Drain(queue));
+    }
+
+    [Fact]
+    public void Dequeuing_makes_room_again()
+    {
+        var queue = Full(Durable(1), Durable(2), Durable(3));
+        queue.TryDequeue(out _);
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Durable(4)));
+        Assert.Equal([2, 3, 4], Drain(queue));
+    }
+
+    [Fact]
+    public void Ephemeral_frames_already_sent_are_not_evicted_twice()
+    {
+        var queue = Full(Ephemeral(1), Durable(2), Durable(3));
+        queue.TryDequeue(out _);
+        queue.TryEnqueue(Durable(4));
+
+        // The queue is full of durable frames now: nothing ephemeral is left to evict.
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Durable(5)));
+        Assert.Equal(0, queue.Dropped);
+    }
+
+    [Fact]
+    public void A_closed_queue_refuses_every_frame_and_still_flushes_what_it_holds()
+    {
+        var queue = new OutboundQueue(4);
+        queue.TryEnqueue(Durable(1));
+
+        queue.Close(discard: false);
+
+        Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Durable(2)));
+        Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Ephemeral(3)));
+        Assert.Equal([1], Drain(queue));
+    }
+
+    [Fact]
+    public void Closing_with_discard_drops_what_the_queue_holds()
+    {
+        var queue = Full(Durable(1), Ephemeral(2), Durable(3));
+
+        queue.Close(discard: true);
+
+        Assert.Equal(0, queue.Count);
+        Assert.False(queue.TryDequeue(out _));
+        Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Durable(4)));
+    }
+
+    [Fact]
+    public void A_full_queue_that_is_closed_answers_closed_rather_than_overflow()
+    {
+        var queue = Full(Durable(1), Durable(2), Durable(3));
+
+        queue.Close(discard: false);
+
+        Assert.Equal(EnqueueResult.Closed, queue.TryEnqueue(Durable(4)));
+    }
+
+    [Fact]
+    public void Concurrent_producers_never_exceed_the_capacity_and_every_frame_is_accounted_for()
+    {
+        var queue = new OutboundQueue(64);
+
+        var results = Enumerable.Range(0, 1000).AsParallel().Select(i => queue.TryEnqueue(i % 2 == 0 ? Durable(i) : Ephemeral(i))).ToArray();
+
+        // Every queued frame is either still queued or was evicted (counted in Dropped with those refused on arrival).
+        var queued = results.Count(r => r == EnqueueResult.Queued);
+        var refused = results.Count(r => r == EnqueueResult.DroppedEphemeral);
+        Assert.Equal(64, queue.Count);
+        Assert.Equal(queued, queue.Count + (queue.Dropped - refused));
+        Assert.Equal(64, Drain(queue).Count);
+    }
+
+    private static OutboundQueue Full(params OutboundFrame[] frames)
+    {
+        var queue = new OutboundQueue(frames.Length);
+        foreach (var frame in frames)
+        {
+            Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(frame));
+        }
+
+        return queue;
+    }
+
+    private static List<int> Drain(OutboundQueue queue)
+    {
+        var ids = new List<int>();
+        while (queue.TryDequeue(out var frame))
+        {
+            ids.Add(frame.Data.Span[0]);
+        }
+
+        return ids;
+    }
+
+    private static OutboundFrame Durable(int id) => new(new[] { (byte)id }, FrameClass.MustDeliver);
+
+    private static OutboundFrame Ephemeral(int id) => new(new[] { (byte)id }, FrameClass.Ephemeral);
+}

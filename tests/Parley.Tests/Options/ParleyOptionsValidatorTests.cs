@@ -1,0 +1,200 @@
+using Parley.Server.Options;
+
+namespace Parley.Tests.Options;
+
+public sealed class ParleyOptionsValidatorTests
+{
+    private const string Pem = "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----";
+
+    /// <summary>One bad setting each, and the message that names it.</summary>
+    public static TheoryData<string, string> BadSettings { get; } = new()
+    {
+        { "node id with a slash", "Parley:NodeId must follow the identifier rules." },
+        { "empty data directory", "Parley:DataDirectory must not be empty." },
+        { "blank issuer", "Parley:Auth:Issuer must not be empty." },
+        { "empty audience", "Parley:Auth:Audience must not be empty." },
+        { "short hmac secret", "Parley:Auth:HmacSecret must be at least 32 bytes." },
+        { "no key without the development key", "Parley:Auth needs HmacSecret, PublicKeys or JwksUrl when DisableDevelopmentKey is true." },
+        { "relative jwks url", "Parley:Auth:JwksUrl must be an absolute URL." },
+        { "rooted path as jwks url", "Parley:Auth:JwksUrl must be an absolute URL." },
+        { "file jwks url", "Parley:Auth:JwksUrl must be an absolute URL." },
+        { "zero jwks refresh", "Parley:Auth JWKS intervals must be positive." },
+        { "negative jwks refetch", "Parley:Auth JWKS intervals must be positive." },
+        { "negative clock skew", "Parley:Auth:ClockSkew must be between 0 and 5 minutes." },
+        { "huge clock skew", "Parley:Auth:ClockSkew must be between 0 and 5 minutes." },
+        { "hs256 public key", "Parley:Auth:PublicKeys 'k1': Algorithm must be ES256 or RS256." },
+        { "public key without pem", "Parley:Auth:PublicKeys 'k1': Pem must hold a PEM public key." },
+        { "tiny max frame", "Parley:Limits:MaxFrameBytes must be between 1 KiB and 16 MiB." },
+        { "huge max frame", "Parley:Limits:MaxFrameBytes must be between 1 KiB and 16 MiB." },
+        { "zero max message", "Parley:Limits:MaxMessageBytes must be positive and below MaxFrameBytes." },
+        { "max message as large as a frame", "Parley:Limits:MaxMessageBytes must be positive and below MaxFrameBytes." },
+        { "zero publish rate", "Parley:Limits:PublishesPerSecond must be positive." },
+        { "nan publish rate", "Parley:Limits:PublishesPerSecond must be positive." },
+        { "zero publish burst", "Parley:Limits:PublishBurst must be at least 1." },
+        { "negative tenant publish rate", "Parley:Limits:TenantPublishesPerSecond must not be negative." },
+        { "zero rooms per connection", "Parley:Limits:RoomsPerConnection must be at least 1." },
+        { "negative connections per user", "Parley:Limits connection limits must not be negative." },
+        { "negative connections per tenant", "Parley:Limits connection limits must not be negative." },
+        { "negative new connections rate", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
+        { "zero new connections burst", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
+        { "small outbound queue", "Parley:Limits:OutboundQueueFrames must be at least 16." },
+        { "zero connect timeout", "Parley:Limits:ConnectTimeout must be positive." },
+        { "zero ping interval", "Parley:Limits:PingInterval must be positive." },
+        { "idle timeout equal to ping interval", "Parley:Limits:IdleTimeout must be longer than PingInterval." },
+        { "http publish limit below message size", "Parley:Limits:MaxHttpPublishBytes must be at least MaxMessageBytes." },
+        { "invalid tenant in limits", "Parley:Limits:Tenants: 'bad/tenant' is not a valid tenant id." },
+        { "tenant max message too large", "Parley:Limits:Tenants:acme:MaxMessageBytes must be positive and below MaxFrameBytes." },
+        { "tenant zero publish rate", "Parley:Limits:Tenants:acme:PublishesPerSecond must be positive." },
+        { "tenant negative tenant publish rate", "Parley:Limits:Tenants:acme:TenantPublishesPerSecond must not be negative." },
+        { "tenant zero rooms", "Parley:Limits:Tenants:acme:RoomsPerConnection must be at least 1." },
+        { "tenant negative connections per user", "Parley:Limits:Tenants:acme connection limits must not be negative." },
+        { "tenant negative connections per tenant", "Parley:Limits:Tenants:acme connection limits must not be negative." },
+        { "negative batch window", "Parley:Store:BatchWindow must be between 0 and 100 ms." },
+        { "long batch window", "Parley:Store:BatchWindow must be between 0 and 100 ms." },
+        { "zero batch size", "Parley:Store:MaxBatchSize must be between 1 and 10000." },
+        { "huge batch size", "Parley:Store:MaxBatchSize must be between 1 and 10000." },
+        { "zero commit timeout", "Parley:Store:CommitTimeout must be positive." },
+        { "negative retention count", "Parley:Retention:MaxMessagesPerStream must not be negative." },
+        { "negative retention age", "Parley:Retention:MaxAge must not be negative." },
+        { "zero trim interval", "Parley:Retention:TrimInterval must be positive." },
+        { "invalid tenant in retention", "Parley:Retention:Tenants: '..' is not a valid tenant id." },
+        { "zero heartbeat", "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl." },
+        { "heartbeat above half the ttl", "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl." },
+        { "negative drain window", "Parley:Drain durations must not be negative." },
+        { "negative flush timeout", "Parley:Drain durations must not be negative." },
+    };
+
+    [Fact]
+    public void The_defaults_are_valid()
+    {
+        var result = Validate(new ParleyOptions());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void A_complete_production_configuration_is_valid()
+    {
+        var options = new ParleyOptions { NodeId = "n-eu-1" };
+        options.Auth.DisableDevelopmentKey = true;
+        options.Auth.JwksUrl = "https://issuer.example.com/.well-known/jwks.json";
+        options.Auth.PublicKeys.Add(new PublicKeyOptions { KeyId = "k1", Algorithm = "RS256", Pem = Pem });
+        options.Auth.ClockSkew = TimeSpan.Zero;
+        options.Limits.Tenants["acme"] = new TenantLimitOverrides { MaxMessageBytes = 1024, ConnectionsPerUser = 0, TenantPublishesPerSecond = 0 };
+        options.Retention.Tenants["acme"] = new TenantRetentionOverrides { MaxAge = TimeSpan.Zero };
+        options.Store.BatchWindow = TimeSpan.Zero;
+        options.Presence.HeartbeatInterval = options.Presence.Ttl / 2;
+
+        var result = Validate(options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData("https://issuer.example.com/jwks")]
+    [InlineData("http://localhost:8080/jwks")]
+    public void An_http_or_https_jwks_url_is_valid(string url)
+    {
+        var options = new ParleyOptions();
+        options.Auth.JwksUrl = url;
+
+        Assert.True(Validate(options).Succeeded);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void Each_bad_setting_is_refused_with_its_own_message(string setting, string message)
+    {
+        var options = new ParleyOptions();
+        Break(options, setting);
+
+        var result = Validate(options);
+
+        Assert.True(result.Failed);
+        Assert.Equal([message], result.Failures);
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once()
+    {
+        var options = new ParleyOptions { DataDirectory = "" };
+        options.Limits.OutboundQueueFrames = 1;
+        options.Presence.Ttl = TimeSpan.Zero;
+
+        var result = Validate(options);
+
+        Assert.Equal(
+            ["Parley:DataDirectory must not be empty.", "Parley:Limits:OutboundQueueFrames must be at least 16.", "Parley:Presence:Ttl must be positive.", "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl."],
+            result.Failures);
+    }
+
+    private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(ParleyOptions options)
+        => new ParleyOptionsValidator().Validate(null, options);
+
+    private static void Break(ParleyOptions o, string setting)
+    {
+        var acme = new TenantLimitOverrides();
+        switch (setting)
+        {
+            case "node id with a slash": o.NodeId = "n/1"; break;
+            case "empty data directory": o.DataDirectory = " "; break;
+            case "blank issuer": o.Auth.Issuer = "  "; break;
+            case "empty audience": o.Auth.Audience = ""; break;
+            case "short hmac secret": o.Auth.HmacSecret = new string('s', 31); break;
+            case "no key without the development key": o.Auth.DisableDevelopmentKey = true; break;
+            case "relative jwks url": o.Auth.JwksUrl = "jwks.json"; break;
+            case "rooted path as jwks url": o.Auth.JwksUrl = "/etc/parley/jwks.json"; break;
+            case "file jwks url": o.Auth.JwksUrl = "file:///etc/parley/jwks.json"; break;
+            case "zero jwks refresh": o.Auth.JwksRefreshInterval = TimeSpan.Zero; break;
+            case "negative jwks refetch": o.Auth.JwksMinimumRefetchInterval = TimeSpan.FromSeconds(-1); break;
+            case "negative clock skew": o.Auth.ClockSkew = TimeSpan.FromSeconds(-1); break;
+            case "huge clock skew": o.Auth.ClockSkew = TimeSpan.FromMinutes(6); break;
+            case "hs256 public key": o.Auth.PublicKeys.Add(new PublicKeyOptions { KeyId = "k1", Algorithm = "HS256", Pem = Pem }); break;
+            case "public key without pem": o.Auth.PublicKeys.Add(new PublicKeyOptions { KeyId = "k1", Algorithm = "ES256", Pem = "MFkw" }); break;
+            case "tiny max frame": o.Limits.MaxFrameBytes = 1023; o.Limits.MaxMessageBytes = 512; break;
+            case "huge max frame": o.Limits.MaxFrameBytes = (16 * 1024 * 1024) + 1; break;
+            case "zero max message": o.Limits.MaxMessageBytes = 0; break;
+            case "max message as large as a frame": o.Limits.MaxMessageBytes = o.Limits.MaxFrameBytes; break;
+            case "zero publish rate": o.Limits.PublishesPerSecond = 0; break;
+            case "nan publish rate": o.Limits.PublishesPerSecond = double.NaN; break;
+            case "zero publish burst": o.Limits.PublishBurst = 0; break;
+            case "negative tenant publish rate": o.Limits.TenantPublishesPerSecond = -1; break;
+            case "zero rooms per connection": o.Limits.RoomsPerConnection = 0; break;
+            case "negative connections per user": o.Limits.ConnectionsPerUser = -1; break;
+            case "negative connections per tenant": o.Limits.ConnectionsPerTenant = -1; break;
+            case "negative new connections rate": o.Limits.NewConnectionsPerSecond = -1; break;
+            case "zero new connections burst": o.Limits.NewConnectionsBurst = 0; break;
+            case "small outbound queue": o.Limits.OutboundQueueFrames = 15; break;
+            case "zero connect timeout": o.Limits.ConnectTimeout = TimeSpan.Zero; break;
+            case "zero ping interval": o.Limits.PingInterval = TimeSpan.Zero; break;
+            case "idle timeout equal to ping interval": o.Limits.IdleTimeout = o.Limits.PingInterval; break;
+            case "http publish limit below message size": o.Limits.MaxHttpPublishBytes = o.Limits.MaxMessageBytes - 1; break;
+            case "invalid tenant in limits": o.Limits.Tenants["bad/tenant"] = new TenantLimitOverrides(); break;
+            case "tenant max message too large": acme.MaxMessageBytes = o.Limits.MaxFrameBytes; break;
+            case "tenant zero publish rate": acme.PublishesPerSecond = 0; break;
+            case "tenant negative tenant publish rate": acme.TenantPublishesPerSecond = -0.5; break;
+            case "tenant zero rooms": acme.RoomsPerConnection = 0; break;
+            case "tenant negative connections per user": acme.ConnectionsPerUser = -1; break;
+            case "tenant negative connections per tenant": acme.ConnectionsPerTenant = -1; break;
+            case "negative batch window": o.Store.BatchWindow = TimeSpan.FromMilliseconds(-1); break;
+            case "long batch window": o.Store.BatchWindow = TimeSpan.FromMilliseconds(101); break;
+            case "zero batch size": o.Store.MaxBatchSize = 0; break;
+            case "huge batch size": o.Store.MaxBatchSize = 10_001; break;
+            case "zero commit timeout": o.Store.CommitTimeout = TimeSpan.Zero; break;
+            case "negative retention count": o.Retention.MaxMessagesPerStream = -1; break;
+            case "negative retention age": o.Retention.MaxAge = TimeSpan.FromDays(-1); break;
+            case "zero trim interval": o.Retention.TrimInterval = TimeSpan.Zero; break;
+            case "invalid tenant in retention": o.Retention.Tenants[".."] = new TenantRetentionOverrides(); break;
+            case "zero heartbeat": o.Presence.HeartbeatInterval = TimeSpan.Zero; break;
+            case "heartbeat above half the ttl": o.Presence.HeartbeatInterval = (o.Presence.Ttl / 2) + TimeSpan.FromTicks(1); break;
+            case "negative drain window": o.Drain.Window = TimeSpan.FromSeconds(-1); break;
+            case "negative flush timeout": o.Drain.FlushTimeout = TimeSpan.FromSeconds(-1); break;
+            default: throw new ArgumentOutOfRangeException(nameof(setting), setting, "No such case.");
+        }
+
+        if (setting.StartsWith("tenant ", StringComparison.Ordinal))
+        {
+            o.Limits.Tenants["acme"] = acme;
+        }
+    }
+}
