@@ -1,1 +1,10 @@
-return 0;
+using System.CommandLine;
+using Parley.Server.Cli;
+
+var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
+{
+    ServeCommand.Create(),
+    TokenCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();

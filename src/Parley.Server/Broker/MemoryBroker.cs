@@ -122,6 +122,6 @@ internal sealed class MemoryBroker : IBroker
 
 internal static partial class MemoryBrokerLog
 {
-    [LoggerMessage(EventId = 1400, Level = LogLevel.Error, Message = "A sink of topic {Topic} threw; delivery continues.")]
+    [LoggerMessage(EventId = 1800, Level = LogLevel.Error, Message = "A sink of topic {Topic} threw; delivery continues.")]
     public static partial void SinkFailed(ILogger logger, string topic, Exception exception);
 }

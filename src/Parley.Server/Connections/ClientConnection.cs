@@ -27,6 +27,8 @@ internal sealed class ClientConnection
     private CloseReason? _closeRequested;
     private bool _closeSent;
     private long _lastActivity = Environment.TickCount64;
+    private TaskCompletionSource? _roomWaiter;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket publishBucket, ConnectionMetrics metrics)
     {
@@ -46,12 +48,18 @@ internal sealed class ClientConnection
 
     public StreamId Inbox { get; }
 
+    /// <summary>The connection-limit slot it holds, renewed by the supervisor's heartbeat.</summary>
+    public ConnectionSlot Slot { get; init; }
+
     public TokenBucket PublishBucket { get; }
 
     /// <summary>Rooms joined, by room name. Written only by the connection's read loop.</summary>
     public Dictionary<string, StreamSubscription> Rooms { get; } = new(StringComparer.Ordinal);
 
     public StreamSubscription? InboxSubscription { get; set; }
+
+    /// <summary>Completes once the close frame was sent or the socket aborted: the send side is finished.</summary>
+    public Task Done => _done.Task;
 
     /// <summary>Cancelled when the socket is aborted or the close handshake timed out.</summary>
     public CancellationToken Aborted => _aborted.Token;
@@ -90,6 +98,32 @@ internal sealed class ClientConnection
     }
 
     /// <summary>
+    /// Completes when the queue is at most half full. Replays await this between frames, so a long
+    /// replay is paced by the client's reading speed instead of overflowing the queue.
+    /// </summary>
+    public Task WaitForQueueRoomAsync(CancellationToken cancellationToken)
+    {
+        if (_queue.Count <= _queue.Capacity / 2 || IsClosing)
+        {
+            return Task.CompletedTask;
+        }
+
+        TaskCompletionSource waiter;
+        lock (_writeGate)
+        {
+            waiter = _roomWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        // The writer may have drained the queue between the check and the registration.
+        if (_queue.Count <= _queue.Capacity / 2)
+        {
+            ReleaseRoomWaiter();
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Closes with <paramref name="reason"/>. With <paramref name="flush"/> the queued frames are
     /// written first (a drain); without, they are discarded (a slow consumer). The first reason wins.
     /// </summary>
@@ -101,6 +135,7 @@ internal sealed class ClientConnection
         }
 
         _queue.Close(discard: !flush);
+        ReleaseRoomWaiter();
         _aborted.CancelAfter(CloseGrace + (flush ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
         StartWriter();
     }
@@ -119,6 +154,19 @@ internal sealed class ClientConnection
         }
 
         _socket.Abort();
+        _done.TrySetResult();
+    }
+
+    private void ReleaseRoomWaiter()
+    {
+        TaskCompletionSource? waiter;
+        lock (_writeGate)
+        {
+            waiter = _roomWaiter;
+            _roomWaiter = null;
+        }
+
+        waiter?.TrySetResult();
     }
 
     private void StartWriter()
@@ -146,6 +194,10 @@ internal sealed class ClientConnection
                 {
                     await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token);
                     _metrics.FrameOut();
+                    if (_roomWaiter is not null && _queue.Count <= _queue.Capacity / 2)
+                    {
+                        ReleaseRoomWaiter();
+                    }
                 }
 
                 CloseReason? closeNow = null;
@@ -176,6 +228,7 @@ internal sealed class ClientConnection
                         _writing = false;
                     }
 
+                    _done.TrySetResult();
                     return;
                 }
             }

@@ -131,6 +131,9 @@ public sealed class LimitsOptions
 /// <summary>Per-tenant limit overrides; null keeps the node-wide value.</summary>
 public sealed class TenantLimitOverrides
 {
+    /// <summary>When true the tenant's connections are closed with 4502 and new ones refused. Default false.</summary>
+    public bool Disabled { get; set; }
+
     public int? MaxMessageBytes { get; set; }
 
     public double? PublishesPerSecond { get; set; }

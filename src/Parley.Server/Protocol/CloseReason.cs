@@ -6,6 +6,8 @@ namespace Parley.Server.Protocol;
 /// </summary>
 internal sealed record CloseReason(int Code, string Name)
 {
+    /// <summary>The client closed first; the server answers with a normal closure.</summary>
+    public static readonly CloseReason Normal = new(1000, "normal");
     public static readonly CloseReason GoingAway = new(4000, "going_away");
     public static readonly CloseReason SlowConsumer = new(4001, "slow_consumer");
     public static readonly CloseReason IdleTimeout = new(4002, "idle_timeout");
@@ -18,5 +20,5 @@ internal sealed record CloseReason(int Code, string Name)
     public static readonly CloseReason TenantConnectionLimit = new(4504, "tenant_connection_limit");
     public static readonly CloseReason ProtocolViolation = new(4505, "protocol_violation");
 
-    public bool ShouldReconnect => Code < 4500;
+    public bool ShouldReconnect => Code is >= 4000 and < 4500;
 }

@@ -137,7 +137,7 @@ internal static class ServerFrames
 
             w.WriteNumber("head"u8, head.Head);
             w.WriteNumber("first"u8, head.FirstRetained);
-            WriteMessages(w, messages);
+            WriteMessages(w, stream, messages);
         });
 
     public static byte[] Pong(string? rid) => Write(w =>
@@ -185,20 +185,27 @@ internal static class ServerFrames
         w.WriteRawValue(body, skipInputValidation: true);
     }
 
-    /// <summary>Writes a JSON array of messages as the history op and HTTP API list them.</summary>
-    internal static void WriteMessages(Utf8JsonWriter w, IReadOnlyList<StoredMessage> messages)
+    /// <summary>Writes a JSON array of messages as the history op and HTTP API list them; inbox entries carry <c>to</c>.</summary>
+    internal static void WriteMessages(Utf8JsonWriter w, StreamId stream, IReadOnlyList<StoredMessage> messages)
     {
         w.WritePropertyName("messages"u8);
         w.WriteStartArray();
         foreach (var m in messages)
         {
+            var body = m.Body;
             w.WriteStartObject();
             w.WriteNumber("seq"u8, m.Seq);
             w.WriteString("id"u8, m.MessageId);
             w.WriteString("from"u8, m.Sender);
+            if (stream.Kind == StreamKind.User && DirectBody.TryUnwrap(m.Body, out var to, out var inner))
+            {
+                w.WriteString("to"u8, to);
+                body = inner;
+            }
+
             w.WriteString("ts"u8, FormatTimestamp(m.Timestamp));
             w.WritePropertyName("body"u8);
-            w.WriteRawValue(m.Body.Span, skipInputValidation: true);
+            w.WriteRawValue(body.Span, skipInputValidation: true);
             w.WriteEndObject();
         }
 

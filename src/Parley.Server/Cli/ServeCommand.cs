@@ -1,0 +1,25 @@
+using System.CommandLine;
+using Parley.Server.Hosting;
+
+namespace Parley.Server.Cli;
+
+/// <summary><c>parley serve</c>: runs a node until SIGTERM or Ctrl-C, then drains.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => "http://localhost:8080" };
+        var command = new Command("serve", "Start a Parley node (embedded mode unless Redis and PostgreSQL are configured).") { data, urls };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            // Unmatched tokens pass through as configuration, e.g. --Parley:Limits:ConnectionsPerUser=10.
+            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--Parley:DataDirectory", result.GetValue(data)!];
+            var app = await ParleyNode.BuildAsync(args, cancellationToken: cancellationToken);
+            await app.RunAsync();
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using Parley.Server.Auth;
+using Parley.Server.Options;
+
+namespace Parley.Server.Cli;
+
+/// <summary>
+/// <c>parley token</c>: mints a development token offline with the data directory's development
+/// key (created when missing), for trying Parley out and for tests. Production tokens come from
+/// an issuer whose key the nodes only verify.
+/// </summary>
+internal static class TokenCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var tenant = new Option<string>("--tenant") { Description = "Tenant id.", Required = true };
+        var user = new Option<string>("--user") { Description = "User id (the token's subject).", Required = true };
+        var rooms = new Option<string>("--rooms") { Description = "Room patterns, comma separated: exact names, prefixes ending in '*', or '*'. Default: none (direct messages only).", DefaultValueFactory = _ => "" };
+        var scopes = new Option<string>("--scopes") { Description = "HTTP API scopes, comma separated: publish, read.", DefaultValueFactory = _ => "" };
+        var ttl = new Option<string>("--ttl") { Description = "Lifetime: 90s, 30m, 12h, 7d or hh:mm:ss. Default 1h.", DefaultValueFactory = _ => "1h" };
+        var command = new Command("token", "Mint a development token signed with the data directory's development key.") { data, tenant, user, rooms, scopes, ttl };
+        command.SetAction(result =>
+        {
+            if (!TryParseDuration(result.GetValue(ttl)!, out var lifetime))
+            {
+                Console.Error.WriteLine("--ttl must look like 90s, 30m, 12h, 7d or hh:mm:ss.");
+                return 2;
+            }
+
+            var auth = new AuthOptions();
+            var secret = DevelopmentKey.LoadOrCreate(result.GetValue(data)!);
+            try
+            {
+                var token = DevelopmentTokenMinter.Mint(secret, auth, result.GetValue(tenant)!, result.GetValue(user)!, Split(result.GetValue(rooms)), Split(result.GetValue(scopes)), lifetime);
+                Console.WriteLine(token);
+                return 0;
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return 2;
+            }
+        });
+        return command;
+    }
+
+    private static string[] Split(string? list)
+        => (list ?? "").Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length > 1 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            TimeSpan? parsed = text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(n),
+                'm' => TimeSpan.FromMinutes(n),
+                'h' => TimeSpan.FromHours(n),
+                'd' => TimeSpan.FromDays(n),
+                _ => null,
+            };
+            if (parsed is { } value)
+            {
+                duration = value;
+                return true;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Net.WebSockets;
+
+namespace Parley.Server.Connections;
+
+/// <summary>What one read from a client socket produced.</summary>
+internal enum ReceivedKind
+{
+    Text,
+    Binary,
+    TooLarge,
+    Close,
+}
+
+/// <summary>
+/// A received message. <see cref="Buffer"/> is rented from the shared pool and must be returned
+/// with <see cref="Dispose"/> once the frame is parsed.
+/// </summary>
+internal readonly struct ReceivedFrame(ReceivedKind kind, byte[]? buffer, int length) : IDisposable
+{
+    public ReceivedKind Kind { get; } = kind;
+
+    public byte[]? Buffer { get; } = buffer;
+
+    public int Length { get; } = length;
+
+    public ReadOnlySpan<byte> Data => Buffer.AsSpan(0, Length);
+
+    public void Dispose()
+    {
+        if (Buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(Buffer);
+        }
+    }
+}
+
+/// <summary>
+/// Reads whole client messages. It first waits with a zero-byte read, so an idle connection parks
+/// no receive buffer; a buffer is rented only once data has arrived and is returned after parsing.
+/// A message over the size limit is read to its end and discarded, leaving the socket usable.
+/// </summary>
+internal static class FrameReader
+{
+    private const int InitialBuffer = 4 * 1024;
+
+    public static async ValueTask<ReceivedFrame> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
+    {
+        var peek = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+        if (peek.MessageType == WebSocketMessageType.Close)
+        {
+            return new ReceivedFrame(ReceivedKind.Close, null, 0);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBuffer, maxBytes + 1));
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes)
+                    {
+                        await DiscardRestAsync(socket, buffer, cancellationToken);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        return new ReceivedFrame(ReceivedKind.TooLarge, null, 0);
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return new ReceivedFrame(ReceivedKind.Close, null, 0);
+                }
+
+                length += result.Count;
+                if (length > maxBytes)
+                {
+                    if (!result.EndOfMessage)
+                    {
+                        await DiscardRestAsync(socket, buffer, cancellationToken);
+                    }
+
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return new ReceivedFrame(ReceivedKind.TooLarge, null, 0);
+                }
+
+                if (result.EndOfMessage)
+                {
+                    return result.MessageType == WebSocketMessageType.Binary
+                        ? ReturnBinary(buffer)
+                        : new ReceivedFrame(ReceivedKind.Text, buffer, length);
+                }
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static ReceivedFrame ReturnBinary(byte[] buffer)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        return new ReceivedFrame(ReceivedKind.Binary, null, 0);
+    }
+
+    private static async Task DiscardRestAsync(WebSocket socket, byte[] scratch, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await socket.ReceiveAsync(scratch.AsMemory(), cancellationToken);
+            if (result.EndOfMessage || result.MessageType == WebSocketMessageType.Close)
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using Parley.Server.Protocol;
+using Parley.Server.Publishing;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Connections;
+
+internal sealed partial class Session
+{
+    /// <summary>
+    /// Validates a send and hands it to the publisher without waiting for the commit, so a client
+    /// may pipeline sends; the <c>ack</c> (or <c>error</c>) follows when the commit completes.
+    /// </summary>
+    private async Task StartSendAsync(ClientFrame frame, CancellationToken cancellationToken)
+    {
+        if ((frame.Room is null) == (frame.To is null))
+        {
+            throw new ProtocolException(ErrorCodes.BadFrame, "'send' needs exactly one of 'room' and 'to'.");
+        }
+
+        StreamId? room = null;
+        if (frame.Room is not null)
+        {
+            room = AllowedRoom(frame);
+        }
+        else if (!Identifiers.IsValid(frame.To))
+        {
+            throw new ProtocolException(ErrorCodes.InvalidUser, "The user id breaks the identifier rules.");
+        }
+
+        if (frame.Id is null || !Identifiers.IsValid(frame.Id))
+        {
+            throw new ProtocolException(ErrorCodes.InvalidId, "A message 'id' following the identifier rules is required.");
+        }
+
+        var body = CheckBody(frame);
+        TakePublishToken();
+
+        await _sendsInFlight.WaitAsync(cancellationToken);
+        Task<PublishOutcome> commit;
+        try
+        {
+            commit = room is not null
+                ? services.Publisher.PublishToRoomAsync(room, Principal.User, frame.Id, body, "ws", connection.Aborted)
+                : services.Publisher.PublishDirectAsync(Principal.Tenant, Principal.User, frame.To!, frame.Id, body, copyToSender: true, "ws", connection.Aborted);
+        }
+        catch
+        {
+            _sendsInFlight.Release();
+            throw;
+        }
+
+        _ = AcknowledgeAsync(frame, commit);
+    }
+
+    private async Task AcknowledgeAsync(ClientFrame frame, Task<PublishOutcome> commit)
+    {
+        try
+        {
+            var outcome = await commit;
+            var target = frame.Room is not null ? outcome.Stream : StreamId.User(Principal.Tenant, frame.To!);
+            Reply(ServerFrames.Ack(frame.Rid, target, frame.Id!, outcome.Seq, outcome.Timestamp, outcome.Duplicate));
+        }
+        catch (StoreUnavailableException)
+        {
+            ReplyError(frame.Rid, ErrorCodes.StoreUnavailable, "The store did not commit; nothing was stored. Send again with the same id.");
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection went away; the client resends with the same id after reconnecting.
+        }
+        catch (Exception e)
+        {
+            SessionLog.OpFailed(services.Logger, connection.Id, "send", e);
+            ReplyError(frame.Rid, ErrorCodes.Internal, "An unexpected fault; send again with the same id.");
+        }
+        finally
+        {
+            _sendsInFlight.Release();
+        }
+    }
+
+    private async Task SignalAsync(ClientFrame frame)
+    {
+        var room = AllowedRoom(frame);
+        if (!connection.Rooms.ContainsKey(room.Name))
+        {
+            throw new ProtocolException(ErrorCodes.NotJoined, "Join the room before signalling to it.");
+        }
+
+        var body = CheckBody(frame);
+        TakePublishToken();
+        await services.Publisher.PublishEphemeralAsync(room, ServerFrames.Signal(room.Name, Principal.User, body), connection.Id, "ws");
+    }
+
+    private ReadOnlyMemory<byte> CheckBody(ClientFrame frame)
+    {
+        var body = frame.Body ?? throw new ProtocolException(ErrorCodes.MissingBody, "A 'body' is required.");
+        var max = services.TenantLimits.For(Principal.Tenant).MaxMessageBytes;
+        if (body.Length > max)
+        {
+            services.Metrics.LimitRefusal("message_size");
+            throw new ProtocolException(ErrorCodes.BodyTooLarge, $"The body exceeds {max} bytes.");
+        }
+
+        return body;
+    }
+
+    /// <summary>Charges one publish to the connection's and the tenant's rate.</summary>
+    private void TakePublishToken()
+    {
+        if (!connection.PublishBucket.TryTake())
+        {
+            throw new ProtocolException(ErrorCodes.RateLimited, "The connection's publish rate is exceeded; retry later.");
+        }
+
+        if (!services.TenantRates.TryTake(Principal.Tenant))
+        {
+            services.Metrics.LimitRefusal("tenant_publish_rate");
+            throw new ProtocolException(ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later.");
+        }
+    }
+}

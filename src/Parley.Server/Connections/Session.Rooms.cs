@@ -1,0 +1,84 @@
+using Parley.Server.Presence;
+using Parley.Server.Protocol;
+using Parley.Server.Rooms;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Connections;
+
+internal sealed partial class Session
+{
+    /// <summary>Attaches the user's inbox at connect: <c>connected</c> is queued first, then anything missed since <paramref name="inboxSince"/>.</summary>
+    public async Task AttachInboxAsync(long? inboxSince, CancellationToken cancellationToken)
+    {
+        var subscription = new StreamSubscription(connection, connection.Inbox);
+        connection.InboxSubscription = subscription;
+        var ping = services.Options.Limits.PingInterval;
+        await services.Dispatcher.JoinAsync(subscription, inboxSince, outcome =>
+            Reply(ServerFrames.Connected(connection.Id, services.Node.Id, Principal.Tenant, Principal.User, ping, Principal.Expires, outcome.Head)), cancellationToken);
+    }
+
+    /// <summary>Rejoins the rooms named in <c>connect.resume</c>; a room that cannot be joined gets an <c>error</c> naming it.</summary>
+    public async Task ResumeAsync(IReadOnlyDictionary<string, long> resume, CancellationToken cancellationToken)
+    {
+        foreach (var (room, since) in resume)
+        {
+            await HandleAsync(new ClientFrame { Op = ClientOp.Join, Room = room, Since = since }, cancellationToken);
+        }
+    }
+
+    private async Task JoinAsync(ClientFrame frame, CancellationToken cancellationToken)
+    {
+        var stream = AllowedRoom(frame);
+        if (connection.Rooms.TryGetValue(stream.Name, out var existing))
+        {
+            // Already a member: everything is being delivered live; report the head, replay nothing twice.
+            Reply(ServerFrames.Joined(frame.Rid, stream.Name, existing.LastSeq, resumed: true));
+            return;
+        }
+
+        var limit = services.TenantLimits.For(Principal.Tenant).RoomsPerConnection;
+        if (connection.Rooms.Count >= limit)
+        {
+            services.Metrics.LimitRefusal("rooms");
+            throw new ProtocolException(ErrorCodes.RoomLimit, $"A connection may join at most {limit} rooms.");
+        }
+
+        var subscription = new StreamSubscription(connection, stream);
+        connection.Rooms[stream.Name] = subscription;
+        try
+        {
+            await services.Dispatcher.JoinAsync(subscription, frame.Since, outcome =>
+                Reply(ServerFrames.Joined(frame.Rid, stream.Name, outcome.Head, outcome.Resumed)), cancellationToken);
+        }
+        catch
+        {
+            connection.Rooms.Remove(stream.Name);
+            throw;
+        }
+
+        await services.Presence.JoinedAsync(stream, new PresenceMember(Principal.User, connection.Id));
+    }
+
+    private async Task LeaveAsync(ClientFrame frame)
+    {
+        var room = frame.Room ?? throw new ProtocolException(ErrorCodes.InvalidRoom, "A 'room' is required.");
+        if (!Identifiers.IsValid(room))
+        {
+            throw new ProtocolException(ErrorCodes.InvalidRoom, "The room name breaks the identifier rules.");
+        }
+
+        if (connection.Rooms.TryGetValue(room, out var subscription))
+        {
+            await LeaveRoomAsync(room, subscription);
+        }
+
+        Reply(ServerFrames.Left(frame.Rid, room));
+    }
+
+    private async Task LeaveRoomAsync(string room, StreamSubscription subscription)
+    {
+        connection.Rooms.Remove(room);
+        await services.Dispatcher.LeaveAsync(subscription);
+        await services.Presence.LeftAsync(subscription.Stream, new PresenceMember(Principal.User, connection.Id));
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
+using Parley.Server.Hosting;
+using Parley.Server.Limits;
+using Parley.Server.Options;
+using Parley.Server.Presence;
+using Parley.Server.Publishing;
+using Parley.Server.Rooms;
+using Parley.Server.Store;
+
+namespace Parley.Server.Connections;
+
+/// <summary>What every session on this node shares; one instance per node.</summary>
+internal sealed class SessionServices(
+    IOptionsMonitor<ParleyOptions> options,
+    NodeIdentity node,
+    ITokenVerifier verifier,
+    IMessageStore store,
+    IPresenceStore presenceStore,
+    IConnectionLimiter limiter,
+    StreamDispatcher dispatcher,
+    MessagePublisher publisher,
+    PresenceTracker presence,
+    TenantLimits tenantLimits,
+    TenantPublishRates tenantRates,
+    ConnectionRegistry registry,
+    ConnectionMetrics metrics,
+    TimeProvider clock,
+    ILoggerFactory loggers)
+{
+    public ParleyOptions Options => options.CurrentValue;
+
+    public NodeIdentity Node { get; } = node;
+
+    public ITokenVerifier Verifier { get; } = verifier;
+
+    public IMessageStore Store { get; } = store;
+
+    public IPresenceStore PresenceStore { get; } = presenceStore;
+
+    public IConnectionLimiter Limiter { get; } = limiter;
+
+    public StreamDispatcher Dispatcher { get; } = dispatcher;
+
+    public MessagePublisher Publisher { get; } = publisher;
+
+    public PresenceTracker Presence { get; } = presence;
+
+    public TenantLimits TenantLimits { get; } = tenantLimits;
+
+    public TenantPublishRates TenantRates { get; } = tenantRates;
+
+    public ConnectionRegistry Registry { get; } = registry;
+
+    public ConnectionMetrics Metrics { get; } = metrics;
+
+    public TimeProvider Clock { get; } = clock;
+
+    public ILogger Logger { get; } = loggers.CreateLogger("Parley.Server.Connections");
+}

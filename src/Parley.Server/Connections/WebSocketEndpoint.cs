@@ -1,0 +1,280 @@
+using System.Net.WebSockets;
+using Parley.Server.Auth;
+using Parley.Server.Http;
+using Parley.Server.Hosting;
+using Parley.Server.Limits;
+using Parley.Server.Protocol;
+
+namespace Parley.Server.Connections;
+
+/// <summary>
+/// <c>/v1/ws</c>: admission before the upgrade, the <c>connect</c> handshake, then the read loop.
+/// Until <c>connected</c> is sent the socket is closed with a close code on any problem; after
+/// it, problems are <c>error</c> frames and the connection stays up.
+/// </summary>
+internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate admission, DrainState drain)
+{
+    /// <summary>How long a close handshake during the connect phase may take.</summary>
+    private static readonly TimeSpan HandshakeCloseTimeout = TimeSpan.FromSeconds(2);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "This endpoint takes WebSocket upgrades only.");
+            return;
+        }
+
+        var retryAfter = 1;
+        if (drain.IsDraining || !admission.TryAdmit(out retryAfter))
+        {
+            if (!drain.IsDraining)
+            {
+                services.Metrics.LimitRefusal("admission");
+            }
+
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable", "The node is not admitting connections now; retry after the delay.");
+            return;
+        }
+
+        var bearer = HttpAuth.BearerToken(context.Request);
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        var handshake = await HandshakeAsync(socket, bearer, context.RequestAborted);
+        if (handshake is null)
+        {
+            return;
+        }
+
+        await RunAsync(socket, handshake.Value);
+    }
+
+    private async Task<Handshake?> HandshakeAsync(WebSocket socket, string? bearer, CancellationToken requestAborted)
+    {
+        var options = services.Options;
+        ClientFrame? frame;
+        try
+        {
+            // Cancelling a receive would abort the socket before the close code is sent, so the
+            // deadline races the read instead.
+            var read = FrameReader.ReadAsync(socket, options.Limits.MaxFrameBytes, requestAborted).AsTask();
+            if (await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, requestAborted)) != read)
+            {
+                await RefuseAsync(socket, CloseReason.ConnectTimeout, read);
+                return null;
+            }
+
+            using var received = await read;
+            if (received.Kind == ReceivedKind.Close)
+            {
+                return null;
+            }
+
+            if (received.Kind != ReceivedKind.Text || !ClientFrameParser.TryParse(received.Data, out frame) || frame!.Op != ClientOp.Connect)
+            {
+                await RefuseAsync(socket, CloseReason.ProtocolViolation);
+                return null;
+            }
+        }
+        catch (ProtocolException)
+        {
+            await RefuseAsync(socket, CloseReason.ProtocolViolation);
+            return null;
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            return null;
+        }
+
+        var token = frame.Token ?? bearer;
+        var verification = token is null
+            ? TokenVerification.Refused(TokenRefusal.Invalid)
+            : await services.Verifier.VerifyAsync(token, requestAborted);
+        if (verification.Principal is not { } principal)
+        {
+            await RefuseAsync(socket, verification.Refusal == TokenRefusal.Expired ? CloseReason.TokenExpired : CloseReason.InvalidToken);
+            return null;
+        }
+
+        if (services.TenantLimits.For(principal.Tenant).Disabled)
+        {
+            await RefuseAsync(socket, CloseReason.TenantDisabled);
+            return null;
+        }
+
+        var connectionId = "c-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+        var slot = new ConnectionSlot(principal.Tenant, principal.User, connectionId);
+        var limits = services.TenantLimits.For(principal.Tenant);
+        SlotResult acquired;
+        try
+        {
+            acquired = await services.Limiter.TryAcquireAsync(slot, new ConnectionQuota(limits.ConnectionsPerUser, limits.ConnectionsPerTenant), options.Presence.Ttl, requestAborted);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            ConnectionLog.LimiterFailed(services.Logger, e);
+            await RefuseAsync(socket, CloseReason.ServerError);
+            return null;
+        }
+
+        if (acquired != SlotResult.Acquired)
+        {
+            var userLimit = acquired == SlotResult.UserLimitReached;
+            services.Metrics.LimitRefusal(userLimit ? "user_connections" : "tenant_connections");
+            await RefuseAsync(socket, userLimit ? CloseReason.UserConnectionLimit : CloseReason.TenantConnectionLimit);
+            return null;
+        }
+
+        return new Handshake(frame, principal, slot, limits);
+    }
+
+    private async Task RunAsync(WebSocket socket, Handshake handshake)
+    {
+        var (frame, principal, slot, limits) = handshake;
+        var connection = new ClientConnection(
+            slot.ConnectionId,
+            socket,
+            principal,
+            services.Options.Limits.OutboundQueueFrames,
+            new TokenBucket(limits.PublishesPerSecond, limits.PublishBurst),
+            services.Metrics)
+        {
+            Slot = slot,
+        };
+
+        var session = new Session(connection, services);
+        services.Registry.Add(connection);
+        services.Metrics.Opened();
+        ConnectionLog.Connected(services.Logger, connection.Id, principal.Tenant, principal.User);
+        try
+        {
+            await session.AttachInboxAsync(frame.InboxSince, connection.Aborted);
+            if (frame.Resume is { Count: > 0 } resume)
+            {
+                await session.ResumeAsync(resume, connection.Aborted);
+            }
+
+            await ReadLoopAsync(socket, connection, session);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer went away or the connection was closed by the server; cleanup follows.
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.ConnectionFailed(services.Logger, connection.Id, e);
+            connection.Close(CloseReason.ServerError, flush: false);
+        }
+        finally
+        {
+            if (!connection.IsClosing)
+            {
+                connection.Close(CloseReason.Normal, flush: true);
+            }
+
+            await connection.Done;
+            services.Registry.Remove(connection);
+            await session.EndAsync();
+            await ReleaseSlotAsync(slot);
+            var reason = connection.CloseReason?.Name ?? "unknown";
+            services.Metrics.Closed(reason);
+            ConnectionLog.Disconnected(services.Logger, connection.Id, reason);
+        }
+    }
+
+    private async Task ReadLoopAsync(WebSocket socket, ClientConnection connection, Session session)
+    {
+        var maxFrame = services.Options.Limits.MaxFrameBytes;
+        while (!connection.Aborted.IsCancellationRequested)
+        {
+            using var received = await FrameReader.ReadAsync(socket, maxFrame, connection.Aborted);
+            connection.Touch();
+            services.Metrics.FrameIn();
+            switch (received.Kind)
+            {
+                case ReceivedKind.Close:
+                    return;
+                case ReceivedKind.Binary:
+                    connection.Close(CloseReason.ProtocolViolation, flush: true);
+                    return;
+                case ReceivedKind.TooLarge:
+                    services.Metrics.LimitRefusal("frame_size");
+                    connection.Send(ServerFrames.Error(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {maxFrame} bytes; this one was discarded."), FrameClass.MustDeliver);
+                    continue;
+            }
+
+            ClientFrame? frame;
+            try
+            {
+                if (!ClientFrameParser.TryParse(received.Data, out frame))
+                {
+                    throw new ProtocolException(ErrorCodes.BadFrame, "The frame ends before its JSON object does.");
+                }
+            }
+            catch (ProtocolException e)
+            {
+                connection.Send(ServerFrames.Error(e.Rid, e.Code, e.Message), FrameClass.MustDeliver);
+                continue;
+            }
+
+            await session.HandleAsync(frame!, connection.Aborted);
+        }
+    }
+
+    private async Task ReleaseSlotAsync(ConnectionSlot slot)
+    {
+        try
+        {
+            await services.Limiter.ReleaseAsync(slot, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The slot's TTL frees it when the heartbeat stops renewing it.
+            ConnectionLog.LimiterFailed(services.Logger, e);
+        }
+    }
+
+    /// <summary>
+    /// Sends the close code and waits briefly for the client's close reply. With
+    /// <paramref name="pendingRead"/> a receive is already running and will see that reply.
+    /// </summary>
+    private static async Task RefuseAsync(WebSocket socket, CloseReason reason, Task? pendingRead = null)
+    {
+        using var timeout = new CancellationTokenSource(HandshakeCloseTimeout);
+        try
+        {
+            if (pendingRead is null)
+            {
+                await socket.CloseAsync((WebSocketCloseStatus)reason.Code, reason.Name, timeout.Token);
+                return;
+            }
+
+            await socket.CloseOutputAsync((WebSocketCloseStatus)reason.Code, reason.Name, timeout.Token);
+            if (await Task.WhenAny(pendingRead, Task.Delay(HandshakeCloseTimeout)) != pendingRead)
+            {
+                socket.Abort();
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            socket.Abort();
+        }
+    }
+
+    private readonly record struct Handshake(ClientFrame Frame, Principal Principal, ConnectionSlot Slot, EffectiveLimits Limits);
+}
+
+internal static partial class ConnectionLog
+{
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Debug, Message = "Connection {Connection} opened for {Tenant}/{User}.")]
+    public static partial void Connected(ILogger logger, string connection, string tenant, string user);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Connection {Connection} closed: {Reason}.")]
+    public static partial void Disconnected(ILogger logger, string connection, string reason);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Error, Message = "Connection {Connection} failed unexpectedly.")]
+    public static partial void ConnectionFailed(ILogger logger, string connection, Exception exception);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Warning, Message = "The connection limiter failed.")]
+    public static partial void LimiterFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,58 @@
+using Parley.Server.Broker;
+using Parley.Server.Connections;
+using Parley.Server.Hosting;
+using Parley.Server.Observability;
+using Parley.Server.Store;
+
+namespace Parley.Server.Http;
+
+/// <summary>Health for load balancers and operators, and the Prometheus scrape.</summary>
+internal static class HealthEndpoints
+{
+    /// <summary>How long a health check waits for the store before calling it down.</summary>
+    private static readonly TimeSpan StoreCheckTimeout = TimeSpan.FromSeconds(2);
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/health", HealthAsync).WithName("Health").WithSummary("Node status with store, broker and connection counts.");
+        app.MapGet("/healthz/live", () => Results.Text("ok")).WithName("Live").WithSummary("200 while the process runs.");
+        app.MapGet("/healthz/ready", ReadyAsync).WithName("Ready").WithSummary("200 when the store answers and the node is not draining.");
+        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .ExcludeFromDescription();
+    }
+
+    private static async Task<IResult> HealthAsync(NodeIdentity node, IMessageStore store, IBroker broker, ConnectionRegistry registry, DrainState drain, TimeProvider clock)
+    {
+        var storeOk = await StoreAnswersAsync(store);
+        var status = drain.IsDraining ? "draining" : storeOk && broker.IsConnected ? "ok" : "degraded";
+        return Results.Json(new HealthReply(
+            status,
+            node.Id,
+            node.Mode == NodeMode.Embedded ? "embedded" : "cluster",
+            storeOk ? "ok" : "down",
+            broker.IsConnected ? "ok" : "down",
+            registry.Count,
+            (long)(clock.GetUtcNow() - node.StartedAt).TotalSeconds));
+    }
+
+    private static async Task<IResult> ReadyAsync(IMessageStore store, DrainState drain)
+        => !drain.IsDraining && await StoreAnswersAsync(store)
+            ? Results.Text("ready")
+            : Results.Text(drain.IsDraining ? "draining" : "store unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<bool> StoreAnswersAsync(IMessageStore store)
+    {
+        using var timeout = new CancellationTokenSource(StoreCheckTimeout);
+        try
+        {
+            await store.PingAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    public sealed record HealthReply(string Status, string Node, string Mode, string Store, string Broker, int Connections, [property: System.Text.Json.Serialization.JsonPropertyName("uptime_s")] long UptimeS);
+}

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Parley.Server.Auth;
+using Parley.Server.Limits;
+using Parley.Server.Options;
+using Parley.Server.Protocol;
+using Parley.Server.Publishing;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+using Microsoft.Extensions.Options;
+
+namespace Parley.Server.Http;
+
+/// <summary>
+/// <c>POST /api/v1/rooms/{room}/messages</c> and <c>POST /api/v1/users/{user}/messages</c>: how a
+/// tenant's backend publishes from any node. Idempotent through the message id (or the
+/// <c>Idempotency-Key</c> header); the reply comes only after the commit and carries the sequence.
+/// </summary>
+internal static class PublishEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/rooms/{room}/messages", PublishToRoomAsync)
+            .WithName("PublishToRoom")
+            .WithSummary("Commit a message to a room and deliver it to its members on every node.")
+            .Accepts<PublishBody>("application/json")
+            .Produces<RoomPublishReply>()
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest);
+        app.MapPost("/api/v1/users/{user}/messages", PublishToUserAsync)
+            .WithName("PublishToUser")
+            .WithSummary("Commit a direct message to a user's inbox and deliver it to every connection of that user.")
+            .Accepts<PublishBody>("application/json")
+            .Produces<UserPublishReply>()
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest);
+    }
+
+    private static async Task<IResult> PublishToRoomAsync(string room, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, TenantPublishRates rates, IOptionsMonitor<ParleyOptions> options)
+    {
+        var (principal, error) = await HttpAuth.AuthenticateAsync(context, verifier, Principal.PublishScope);
+        if (principal is null)
+        {
+            return error!;
+        }
+
+        if (!Identifiers.IsValid(room))
+        {
+            return HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.InvalidRoom, "The room name breaks the identifier rules.");
+        }
+
+        if (!principal.Rooms.Allows(room))
+        {
+            return HttpErrors.Result(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "The token does not allow this room.");
+        }
+
+        var (request, refusal) = await ReadAsync(context, principal, limits, rates, options.CurrentValue.Limits.MaxHttpPublishBytes);
+        if (request is null)
+        {
+            return refusal!;
+        }
+
+        try
+        {
+            var outcome = await publisher.PublishToRoomAsync(StreamId.Room(principal.Tenant, room), principal.User, request.Value.Id, request.Value.Body, "http", context.RequestAborted);
+            return Results.Json(new RoomPublishReply(room, outcome.Seq, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
+        }
+        catch (StoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    private static async Task<IResult> PublishToUserAsync(string user, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, TenantPublishRates rates, IOptionsMonitor<ParleyOptions> options)
+    {
+        var (principal, error) = await HttpAuth.AuthenticateAsync(context, verifier, Principal.PublishScope);
+        if (principal is null)
+        {
+            return error!;
+        }
+
+        if (!Identifiers.IsValid(user))
+        {
+            return HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.InvalidUser, "The user id breaks the identifier rules.");
+        }
+
+        var (request, refusal) = await ReadAsync(context, principal, limits, rates, options.CurrentValue.Limits.MaxHttpPublishBytes);
+        if (request is null)
+        {
+            return refusal!;
+        }
+
+        try
+        {
+            // A backend's publish has no inbox of its own to copy to: the sender is a service identity.
+            var outcome = await publisher.PublishDirectAsync(principal.Tenant, principal.User, user, request.Value.Id, request.Value.Body, copyToSender: false, "http", context.RequestAborted);
+            return Results.Json(new UserPublishReply(user, outcome.Seq, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
+        }
+        catch (StoreUnavailableException)
+        {
+            return StoreUnavailable();
+        }
+    }
+
+    /// <summary>Reads and checks the request body: size, JSON shape, id, body size and the tenant's rate.</summary>
+    private static async Task<(PublishRequest? Request, IResult? Refusal)> ReadAsync(HttpContext context, Principal principal, TenantLimits limits, TenantPublishRates rates, int maxRequestBytes)
+    {
+        if (context.Request.ContentLength > maxRequestBytes)
+        {
+            return (null, TooLarge(maxRequestBytes));
+        }
+
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false })
+        {
+            sizeFeature.MaxRequestBodySize = maxRequestBytes;
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TooLarge(maxRequestBytes));
+        }
+        catch (JsonException)
+        {
+            return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "The request body is not valid JSON."));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "The request body must be a JSON object."));
+            }
+
+            var id = document.RootElement.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
+                ? idElement.GetString()
+                : context.Request.Headers["Idempotency-Key"].FirstOrDefault();
+            if (id is null || !Identifiers.IsValid(id))
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.InvalidId, "An 'id' (or Idempotency-Key header) following the identifier rules is required."));
+            }
+
+            if (!document.RootElement.TryGetProperty("body", out var bodyElement))
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.MissingBody, "A 'body' is required."));
+            }
+
+            var body = JsonSerializer.SerializeToUtf8Bytes(bodyElement);
+            var maxBody = limits.For(principal.Tenant).MaxMessageBytes;
+            if (body.Length > maxBody)
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, $"The body exceeds {maxBody} bytes."));
+            }
+
+            if (!rates.TryTake(principal.Tenant))
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later."));
+            }
+
+            return (new PublishRequest(id, body), null);
+        }
+    }
+
+    private static IResult TooLarge(int max)
+        => HttpErrors.Result(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, $"Publish requests are limited to {max} bytes.");
+
+    private static IResult StoreUnavailable()
+        => HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The store did not commit; nothing was stored. Retry with the same id.");
+
+    private readonly record struct PublishRequest(string Id, byte[] Body);
+
+    /// <summary>The request: the message id and any JSON value as its body.</summary>
+    public sealed record PublishBody(string? Id, JsonElement Body);
+
+    public sealed record RoomPublishReply(string Room, long Seq, string Id, string Ts, bool Duplicate);
+
+    public sealed record UserPublishReply(string To, long Seq, string Id, string Ts, bool Duplicate);
+}

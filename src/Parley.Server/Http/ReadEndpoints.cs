@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.Text.Json;
+using Parley.Server.Auth;
+using Parley.Server.Connections;
+using Parley.Server.Presence;
+using Parley.Server.Protocol;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Http;
+
+/// <summary>History and presence of a room for a tenant's backend (scope <c>read</c>).</summary>
+internal static class ReadEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/rooms/{room}/messages", HistoryAsync)
+            .WithName("RoomHistory")
+            .WithSummary("A page of a room's messages, oldest first: before, after or the newest.");
+        app.MapGet("/api/v1/rooms/{room}/presence", PresenceAsync)
+            .WithName("RoomPresence")
+            .WithSummary("The users present in a room now.");
+    }
+
+    private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store)
+    {
+        var (stream, error) = await AuthorizeAsync(room, context, verifier);
+        if (stream is null)
+        {
+            return error!;
+        }
+
+        if (before < 0 || after < 0 || limit <= 0 || (before is not null && after is not null))
+        {
+            return HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "Use at most one of before and after, with non-negative values, and a positive limit.");
+        }
+
+        try
+        {
+            var (head, messages) = await Session.ReadHistoryAsync(store, stream, before, after, limit, context.RequestAborted);
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                w.WriteString("room"u8, room);
+                w.WriteNumber("head"u8, head.Head);
+                w.WriteNumber("first"u8, head.FirstRetained);
+                ServerFrames.WriteMessages(w, stream, messages);
+                w.WriteEndObject();
+            }
+
+            return Results.Bytes(buffer.WrittenMemory.ToArray(), "application/json");
+        }
+        catch (StoreUnavailableException)
+        {
+            return HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The store did not answer.");
+        }
+    }
+
+    private static async Task<IResult> PresenceAsync(string room, HttpContext context, ITokenVerifier verifier, IPresenceStore presence)
+    {
+        var (stream, error) = await AuthorizeAsync(room, context, verifier);
+        if (stream is null)
+        {
+            return error!;
+        }
+
+        var users = await presence.ListAsync(stream, context.RequestAborted);
+        return Results.Json(new PresenceReply(room, users));
+    }
+
+    private static async Task<(StreamId? Stream, IResult? Error)> AuthorizeAsync(string room, HttpContext context, ITokenVerifier verifier)
+    {
+        var (principal, error) = await HttpAuth.AuthenticateAsync(context, verifier, Principal.ReadScope);
+        if (principal is null)
+        {
+            return (null, error);
+        }
+
+        if (!Identifiers.IsValid(room))
+        {
+            return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.InvalidRoom, "The room name breaks the identifier rules."));
+        }
+
+        if (!principal.Rooms.Allows(room))
+        {
+            return (null, HttpErrors.Result(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, "The token does not allow this room."));
+        }
+
+        return (StreamId.Room(principal.Tenant, room), null);
+    }
+
+    public sealed record PresenceReply(string Room, IReadOnlyList<string> Users);
+}

@@ -1,0 +1,285 @@
+using System.Collections.Concurrent;
+using Parley.Server.Broker;
+using Parley.Server.Connections;
+using Parley.Server.Hosting;
+using Parley.Server.Protocol;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Rooms;
+
+/// <summary>
+/// The streams with members on this node. A stream's broker topic is subscribed while it has at
+/// least one member here and not otherwise. Envelopes from the broker and from this node's own
+/// publishes meet here and go through each stream's sequencer; the node's own echo from the broker
+/// is ignored (its local delivery already happened).
+/// Lock order: the dispatcher's gate, then a stream's gate; subscription changes of one topic are
+/// serialised by a striped async lock so that an unsubscribe never undoes a newer subscribe.
+/// </summary>
+internal sealed class StreamDispatcher : IEnvelopeSink
+{
+    /// <summary>Most stored messages read per page while replaying to a joining member.</summary>
+    private const int ReplayPage = 500;
+
+    private readonly ConcurrentDictionary<string, LocalStream> _streams = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim[] _topicLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly IBroker _broker;
+    private readonly IMessageStore _store;
+    private readonly StoreGapFiller _gapFiller;
+    private readonly DeliveryMetrics _metrics;
+    private readonly ILogger<StreamDispatcher> _logger;
+    private readonly string _nodeId;
+
+    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger)
+    {
+        _broker = broker;
+        _store = store;
+        _gapFiller = new StoreGapFiller(store);
+        _metrics = metrics;
+        _logger = logger;
+        _nodeId = node.Id;
+    }
+
+    /// <summary>Streams with members here (health and tests).</summary>
+    public int StreamCount => _streams.Count;
+
+    /// <summary>Whether <paramref name="stream"/> has members on this node.</summary>
+    public bool HasMembers(StreamId stream) => _streams.ContainsKey(stream.Key);
+
+    /// <summary>
+    /// Makes <paramref name="subscription"/> a live member and replays what it missed. The member is
+    /// attached (buffering live traffic) before the store's head is read, the range
+    /// <c>(since, head]</c> is replayed, and then the buffer is released de-duplicated by sequence,
+    /// so every message after <paramref name="since"/> is queued exactly once and in order. Without
+    /// <paramref name="since"/> nothing is replayed and the member is live from the current head.
+    /// <paramref name="beforeReplay"/> runs once the head is known and before the first replayed
+    /// message is queued (it queues the <c>joined</c> or <c>connected</c> reply).
+    /// </summary>
+    public async Task<JoinOutcome> JoinAsync(StreamSubscription subscription, long? since, Action<JoinOutcome> beforeReplay, CancellationToken cancellationToken)
+    {
+        var stream = await AttachAsync(subscription, cancellationToken);
+        try
+        {
+            var head = await _store.GetHeadAsync(subscription.Stream, cancellationToken);
+            var replay = since is not null && since.Value < head.Head;
+            var outcome = new JoinOutcome(head.Head, !replay || since!.Value + 1 >= head.FirstRetained);
+            subscription.LastSeq = replay ? since!.Value : head.Head;
+            beforeReplay(outcome);
+            if (replay)
+            {
+                await ReplayAsync(subscription, head.Head, cancellationToken);
+            }
+
+            stream.FinishReplay(subscription);
+            return outcome;
+        }
+        catch
+        {
+            await LeaveAsync(subscription);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a member; the topic is unsubscribed when it was the last one here.</summary>
+    public async Task LeaveAsync(StreamSubscription subscription)
+    {
+        var key = subscription.Stream.Key;
+        var removed = false;
+        lock (_gate)
+        {
+            if (_streams.TryGetValue(key, out var stream) && stream.Remove(subscription) == 0)
+            {
+                _streams.TryRemove(key, out _);
+                stream.Removed = true;
+                removed = true;
+            }
+        }
+
+        if (!removed)
+        {
+            return;
+        }
+
+        var topicLock = TopicLock(key);
+        await topicLock.WaitAsync();
+        try
+        {
+            if (!_streams.ContainsKey(key))
+            {
+                await _broker.UnsubscribeAsync(key, CancellationToken.None);
+            }
+        }
+        catch (Exception e)
+        {
+            DispatcherLog.UnsubscribeFailed(_logger, key, e);
+        }
+        finally
+        {
+            topicLock.Release();
+        }
+    }
+
+    /// <summary>Delivers an envelope that this node published itself (local first, before the broker).</summary>
+    public void DeliverLocal(StreamId stream, Envelope envelope) => Route(stream.Key, envelope);
+
+    public void OnEnvelope(string topic, Envelope envelope)
+    {
+        if (!string.Equals(envelope.Origin, _nodeId, StringComparison.Ordinal))
+        {
+            Route(topic, envelope);
+        }
+    }
+
+    /// <summary>Anything published while the broker was away may be lost: every stream catches up to the store's head.</summary>
+    public void OnReconnected() => _ = CatchUpAllAsync();
+
+    private void Route(string key, Envelope envelope)
+    {
+        if (!_streams.TryGetValue(key, out var stream))
+        {
+            return;
+        }
+
+        if (envelope.Kind == EnvelopeKind.Durable)
+        {
+            stream.OnDurable(envelope);
+        }
+        else
+        {
+            stream.OnEphemeral(envelope);
+        }
+    }
+
+    private async Task<LocalStream> AttachAsync(StreamSubscription subscription, CancellationToken cancellationToken)
+    {
+        var key = subscription.Stream.Key;
+        while (true)
+        {
+            LocalStream stream;
+            bool created;
+            lock (_gate)
+            {
+                created = !_streams.TryGetValue(key, out stream!);
+                if (created)
+                {
+                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger);
+                    _streams[key] = stream;
+                }
+
+                stream.Add(subscription);
+            }
+
+            if (created)
+            {
+                _ = InitializeAsync(stream);
+            }
+
+            try
+            {
+                await stream.Ready.Task.WaitAsync(cancellationToken);
+                return stream;
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested && stream.Removed && !stream.Ready.Task.IsFaulted)
+            {
+                // Raced with the last member leaving; attach to a fresh stream.
+            }
+            catch
+            {
+                await LeaveAsync(subscription);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Subscribes the topic and sets the sequencer's mark from the store; a failure fails every waiting join.</summary>
+    private async Task InitializeAsync(LocalStream stream)
+    {
+        var key = stream.Stream.Key;
+        var topicLock = TopicLock(key);
+        await topicLock.WaitAsync();
+        try
+        {
+            await _broker.SubscribeAsync(key, this, CancellationToken.None);
+            var head = await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
+            stream.Initialize(head.Head);
+        }
+        catch (Exception e)
+        {
+            DispatcherLog.StreamInitializeFailed(_logger, key, e);
+            lock (_gate)
+            {
+                if (_streams.TryGetValue(key, out var current) && ReferenceEquals(current, stream))
+                {
+                    _streams.TryRemove(key, out _);
+                }
+
+                stream.Removed = true;
+            }
+
+            stream.Ready.TrySetException(new StoreUnavailableException("The stream could not be subscribed.", e));
+        }
+        finally
+        {
+            topicLock.Release();
+        }
+    }
+
+    private async Task ReplayAsync(StreamSubscription subscription, long head, CancellationToken cancellationToken)
+    {
+        var connection = subscription.Connection;
+        while (subscription.LastSeq < head)
+        {
+            var page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var message in page)
+            {
+                if (message.Seq > head)
+                {
+                    return;
+                }
+
+                await connection.WaitForQueueRoomAsync(cancellationToken);
+                connection.Send(MessageFrames.Encode(subscription.Stream, message), FrameClass.MustDeliver);
+                subscription.LastSeq = message.Seq;
+            }
+        }
+    }
+
+    private async Task CatchUpAllAsync()
+    {
+        foreach (var stream in _streams.Values)
+        {
+            try
+            {
+                var head = await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
+                stream.CatchUpTo(head.Head);
+            }
+            catch (Exception e)
+            {
+                DispatcherLog.CatchUpFailed(_logger, stream.Stream.Key, e);
+            }
+        }
+    }
+
+    private SemaphoreSlim TopicLock(string key) => _topicLocks[(StringComparer.Ordinal.GetHashCode(key) & int.MaxValue) % _topicLocks.Length];
+}
+
+/// <summary>The stream's head when the member attached, and whether the replay covered everything asked for.</summary>
+internal readonly record struct JoinOutcome(long Head, bool Resumed);
+
+internal static partial class DispatcherLog
+{
+    [LoggerMessage(EventId = 1310, Level = LogLevel.Warning, Message = "Subscribing {Stream} failed; its joins are refused until the broker and store answer.")]
+    public static partial void StreamInitializeFailed(ILogger logger, string stream, Exception exception);
+
+    [LoggerMessage(EventId = 1311, Level = LogLevel.Warning, Message = "Unsubscribing {Stream} failed.")]
+    public static partial void UnsubscribeFailed(ILogger logger, string stream, Exception exception);
+
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Catching {Stream} up after a broker reconnect failed.")]
+    public static partial void CatchUpFailed(ILogger logger, string stream, Exception exception);
+}

@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Server.Auth;
+using Parley.Server.Hosting;
+using Parley.Server.Options;
+
+namespace Parley.Tests.Support;
+
+/// <summary>
+/// A real Parley node in embedded mode on Kestrel, listening on a loopback port chosen at run
+/// time, with its own temporary data directory. Settings override the defaults by configuration key.
+/// </summary>
+internal sealed class TestNode : IAsyncDisposable
+{
+    /// <summary>The HS256 secret every test node verifies with, so tests can mint tokens.</summary>
+    public const string Secret = "parley-test-secret-parley-test-secret-0123456789";
+
+    private readonly WebApplication _app;
+    private readonly bool _ownsDirectory;
+
+    private TestNode(WebApplication app, string dataDirectory, bool ownsDirectory)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        _ownsDirectory = ownsDirectory;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        HttpUri = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        WebSocketUri = new Uri($"ws://{HttpUri.Authority}/v1/ws");
+        Http = new HttpClient { BaseAddress = HttpUri, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public string DataDirectory { get; }
+
+    public Uri HttpUri { get; }
+
+    public Uri WebSocketUri { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        var directory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "parley-test-" + Guid.NewGuid().ToString("N"));
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Parley:DataDirectory"] = directory,
+            ["Parley:Auth:HmacSecret"] = Secret,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = await ParleyNode.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration));
+        await app.StartAsync();
+        return new TestNode(app, directory, ownsDirectory: dataDirectory is null);
+    }
+
+    public T Service<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    /// <summary>A token for <paramref name="user"/> of <paramref name="tenant"/>; every room unless <paramref name="rooms"/> says otherwise.</summary>
+    public static string Token(string tenant, string user, IReadOnlyList<string>? rooms = null, IReadOnlyList<string>? scopes = null, TimeSpan? ttl = null)
+        => DevelopmentTokenMinter.Mint(Secret, new AuthOptions(), tenant, user, rooms ?? ["*"], scopes ?? [], ttl ?? TimeSpan.FromHours(1));
+
+    /// <summary>An HTTP request with a bearer token.</summary>
+    public HttpRequestMessage Request(HttpMethod method, string path, string? token, HttpContent? content = null)
+    {
+        var request = new HttpRequestMessage(method, path) { Content = content };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    /// <summary>Stops the node as SIGTERM would: drain, then shut down.</summary>
+    public Task StopAsync() => _app.StopAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_ownsDirectory)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
