@@ -16,7 +16,22 @@ internal static class ServeCommand
         {
             // Unmatched tokens pass through as configuration, e.g. --Parley:Limits:ConnectionsPerUser=10.
             string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--Parley:DataDirectory", result.GetValue(data)!];
-            var app = await ParleyNode.BuildAsync(args, cancellationToken: cancellationToken);
+            WebApplication app;
+            try
+            {
+                app = await ParleyNode.BuildAsync(args, cancellationToken: cancellationToken);
+            }
+            catch (Microsoft.Extensions.Options.OptionsValidationException e)
+            {
+                Console.Error.WriteLine("parley: the configuration is invalid:");
+                foreach (var failure in e.Failures)
+                {
+                    Console.Error.WriteLine("  - " + failure);
+                }
+
+                return 2;
+            }
+
             await app.RunAsync();
             return 0;
         });

@@ -16,6 +16,9 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     /// <summary>How long an out-of-order envelope waits for the missing ones before the store is read.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>Live envelopes one member may buffer while its replay is sent.</summary>
+    public const int MaxReplayBuffer = 10_000;
+
     private readonly object _gate = new();
     private readonly SortedDictionary<long, Envelope> _held = [];
     private StreamSubscription[] _members = [];
@@ -203,6 +206,14 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     {
         if (member.Buffer is not null)
         {
+            // A member whose replay cannot keep up with live traffic would buffer without bound:
+            // close it as a slow consumer instead; it resumes from its last sequence.
+            if (member.Buffer.Count >= MaxReplayBuffer)
+            {
+                member.Connection.Close(Protocol.CloseReason.SlowConsumer, flush: false);
+                return;
+            }
+
             member.Buffer.Add(envelope);
         }
         else if (envelope.Seq > member.LastSeq)

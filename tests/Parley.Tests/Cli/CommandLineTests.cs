@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Parley.Tests.Support;
+
+namespace Parley.Tests.Cli;
+
+/// <summary>The <c>parley</c> program as a user runs it: mint a token, serve, connect, stop.</summary>
+public sealed class CommandLineTests : IDisposable
+{
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "parley-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_starts_an_embedded_node_that_accepts_a_token_minted_by_the_token_command_and_drains_on_sigterm()
+    {
+        var (exit, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", _data);
+        Assert.Equal(0, exit);
+        Assert.Equal(3, token.Split('.').Length);
+        Assert.True(File.Exists(Path.Combine(_data, "dev-signing.key")));
+
+        var port = ParleyProcess.FreePort();
+        using var server = ParleyProcess.Start("serve", "--data", _data, "--urls", $"http://127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/healthz/ready")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the node answers ready", TimeSpan.FromSeconds(30));
+
+        var health = await http.GetFromJsonAsync<JsonElement>("/api/v1/health");
+        Assert.Equal("embedded", health.GetProperty("mode").GetString());
+        Assert.True(File.Exists(Path.Combine(_data, "parley.db")));
+
+        var client = await RawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/v1/ws"), token);
+        Assert.Equal("alice", client.All("connected")[0].GetProperty("user").GetString());
+
+        server.Terminate();
+        await client.ExpectAsync("reconnect");
+        Assert.Equal(4000, await client.ExpectClosedAsync());
+        await client.DisposeAsync();
+        await server.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, server.ExitCode);
+    }
+
+    [Fact]
+    public async Task Serve_refuses_to_start_with_a_bad_option_and_names_it()
+    {
+        var (exit, output) = await ParleyProcess.RunAsync("serve", "--data", _data, "--urls", "http://127.0.0.1:0", "--Parley:Limits:RoomsPerConnection=0");
+        Assert.Equal(2, exit);
+        Assert.Contains("Parley:Limits:RoomsPerConnection must be at least 1.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_refuses_an_invalid_tenant_with_a_clear_message()
+    {
+        var (exit, output) = await ParleyProcess.RunAsync("token", "--tenant", "../acme", "--user", "alice", "--data", _data);
+        Assert.Equal(2, exit);
+        Assert.Contains("tenant", output, StringComparison.OrdinalIgnoreCase);
+    }
+}
