@@ -162,9 +162,10 @@ public sealed partial class ParleyClient
             return;
         }
 
+        // The lifetime source is not disposed: it has no timer, and a connection attempt racing
+        // the close may still read its token.
         await CloseAsync().ConfigureAwait(false);
         _disposed = true;
-        _lifetime.Dispose();
     }
 
     /// <summary>
