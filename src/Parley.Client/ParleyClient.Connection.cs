@@ -189,7 +189,7 @@ public sealed partial class ParleyClient
             catch (WebSocketException ex) when (socket.HttpStatusCode == HttpStatusCode.ServiceUnavailable)
             {
                 var retryAfter = RetryAfter.Parse(socket.HttpResponseHeaders, _time.GetUtcNow());
-                throw new ParleyException(ParleyErrorCodes.ServerBusy, $"The server refused the connection with HTTP 503 (retry after {retryAfter?.TotalSeconds.ToString() ?? "?"} s).", closeCode: null, retryAfter, ex);
+                throw new ParleyException(ParleyErrorCodes.ServerBusy, $"The server refused the connection with HTTP 503 (retry after {retryAfter?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} s).", closeCode: null, retryAfter, ex);
             }
 
             var token = await GetTokenAsync(attempt.Token).ConfigureAwait(false);
