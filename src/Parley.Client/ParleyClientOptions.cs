@@ -1,0 +1,144 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+
+namespace Parley.Client;
+
+/// <summary>
+/// Settings of a <see cref="ParleyClient"/>. <see cref="Url"/> and <see cref="TokenProvider"/> are
+/// required; every other setting has a default suited to an interactive application. The client
+/// validates the options when it is constructed and never reads them again afterwards, so one
+/// instance may be shared by several clients.
+/// </summary>
+public sealed class ParleyClientOptions
+{
+    /// <summary>
+    /// The WebSocket endpoint of any Parley node, for example <c>wss://chat.example.com/v1/ws</c>.
+    /// Every node is equivalent: reconnects may land on a different one.
+    /// </summary>
+    public required Uri Url { get; init; }
+
+    /// <summary>
+    /// Supplies the JWT that authenticates the connection. It is called for the first connect, after
+    /// the server closes with <c>4003 token_expired</c> (or when the cached token is within
+    /// <see cref="TokenRefreshMargin"/> of its expiry), and for the in-band <c>refresh</c> sent
+    /// <see cref="TokenRefreshMargin"/> before the expiry the server reported.
+    /// </summary>
+    public required Func<CancellationToken, ValueTask<string>> TokenProvider { get; init; }
+
+    /// <summary>
+    /// Whether to reconnect and resume after a network failure or a close code in 4000–4499.
+    /// When false, a dropped connection leaves the client <see cref="ConnectionState.Disconnected"/>
+    /// and <see cref="ParleyClient.ConnectAsync"/> may be called again (it still resumes).
+    /// </summary>
+    public bool AutoReconnect { get; init; } = true;
+
+    /// <summary>
+    /// The ceiling of the first reconnect delay; each failed attempt doubles the ceiling up to
+    /// <see cref="ReconnectMaxDelay"/>, and the actual delay is drawn uniformly below it (full jitter),
+    /// so that thousands of clients dropped together do not return together.
+    /// </summary>
+    public TimeSpan ReconnectInitialDelay { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The largest ceiling of a reconnect delay, however many attempts have failed.</summary>
+    public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Bounds every request from the call to its reply, including time spent waiting for a
+    /// reconnect, and bounds each connection attempt (upgrade plus <c>connect</c> handshake).
+    /// A request that runs out of time throws <see cref="TimeoutException"/>.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long before the token's expiry the client asks <see cref="TokenProvider"/> for a new token
+    /// and sends it with <c>refresh</c>. Tokens shorter-lived than the margin are refreshed halfway
+    /// through their remaining life instead.
+    /// </summary>
+    public TimeSpan TokenRefreshMargin { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Whether reconnects ask for the direct messages missed while disconnected (the <c>inbox</c>
+    /// field of <c>connect</c>). When false, direct messages are delivered live only.
+    /// </summary>
+    public bool ResumeInbox { get; init; } = true;
+
+    /// <summary>
+    /// The last inbox sequence an earlier run of the application saw, to receive the direct
+    /// messages that arrived while it was not running. Null (the default) starts the inbox at its
+    /// current head: only direct messages sent from now on are delivered.
+    /// </summary>
+    public long? InboxSince { get; init; }
+
+    /// <summary>
+    /// Serializes the <see cref="object"/> bodies given to the send and signal methods, and is the
+    /// default for <see cref="ParleyMessage.BodyAs{T}"/>. Defaults to
+    /// <see cref="JsonSerializerOptions.Web"/> (camelCase names), which is what browser peers expect.
+    /// </summary>
+    public JsonSerializerOptions BodySerializerOptions { get; init; } = JsonSerializerOptions.Web;
+
+    /// <summary>
+    /// Adjusts each <see cref="ClientWebSocket"/> before it connects: a proxy, client certificates,
+    /// extra request headers. The client sets <see cref="ClientWebSocketOptions.CollectHttpResponseDetails"/>
+    /// itself; turning it off disables honouring <c>Retry-After</c>.
+    /// </summary>
+    public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; init; }
+
+    /// <summary>The clock for delays, timeouts and token expiry; replaced by a fake clock in tests.</summary>
+    internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
+    internal void Validate()
+    {
+        if (Url is null)
+        {
+            throw new ArgumentException($"{nameof(Url)} is required.", "options");
+        }
+
+        if (!Url.IsAbsoluteUri || (Url.Scheme != "ws" && Url.Scheme != "wss"))
+        {
+            throw new ArgumentException($"{nameof(Url)} must be an absolute ws:// or wss:// address, such as ws://localhost:8080/v1/ws; got '{Url}'.", "options");
+        }
+
+        if (TokenProvider is null)
+        {
+            throw new ArgumentException($"{nameof(TokenProvider)} is required: the server accepts no connection without a token.", "options");
+        }
+
+        RequirePositive(ReconnectInitialDelay, nameof(ReconnectInitialDelay));
+        RequirePositive(ReconnectMaxDelay, nameof(ReconnectMaxDelay));
+        RequirePositive(RequestTimeout, nameof(RequestTimeout));
+        if (ReconnectInitialDelay > ReconnectMaxDelay)
+        {
+            throw new ArgumentException($"{nameof(ReconnectInitialDelay)} ({ReconnectInitialDelay}) must not exceed {nameof(ReconnectMaxDelay)} ({ReconnectMaxDelay}).", "options");
+        }
+
+        if (TokenRefreshMargin < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{nameof(TokenRefreshMargin)} must not be negative; got {TokenRefreshMargin}.", "options");
+        }
+
+        if (InboxSince < 0)
+        {
+            throw new ArgumentException($"{nameof(InboxSince)} must not be negative; got {InboxSince}.", "options");
+        }
+
+        if (BodySerializerOptions is null)
+        {
+            throw new ArgumentException($"{nameof(BodySerializerOptions)} must not be null.", "options");
+        }
+
+        if (TimeProvider is null)
+        {
+            throw new ArgumentException($"{nameof(TimeProvider)} must not be null.", "options");
+        }
+    }
+
+    private static void RequirePositive(TimeSpan value, string name)
+    {
+        // Timers take at most int.MaxValue milliseconds (about 24 days).
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentException($"{name} must be positive and at most {TimeSpan.FromMilliseconds(int.MaxValue)}; got {value}.", "options");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace Parley.Client;
+
+/// <summary>
+/// The values of <see cref="ParleyException.Code"/> and <see cref="ParleyError.Code"/>: the server's
+/// error codes from the protocol reference, and the few the client raises itself.
+/// </summary>
+public static class ParleyErrorCodes
+{
+    /// <summary>The server could not read a frame (not JSON, wrong field type, missing field).</summary>
+    public const string BadFrame = "bad_frame";
+
+    /// <summary>The server does not know the frame's <c>op</c>.</summary>
+    public const string UnknownOp = "unknown_op";
+
+    /// <summary>The frame was larger than the server accepts; it was discarded.</summary>
+    public const string FrameTooLarge = "frame_too_large";
+
+    /// <summary>A room name breaks the identifier rules.</summary>
+    public const string InvalidRoom = "invalid_room";
+
+    /// <summary>A user id breaks the identifier rules.</summary>
+    public const string InvalidUser = "invalid_user";
+
+    /// <summary>A message id breaks the identifier rules.</summary>
+    public const string InvalidId = "invalid_id";
+
+    /// <summary>A send without a body.</summary>
+    public const string MissingBody = "missing_body";
+
+    /// <summary>The body is larger than the server's message size limit.</summary>
+    public const string BodyTooLarge = "body_too_large";
+
+    /// <summary>The token does not allow this room.</summary>
+    public const string Forbidden = "forbidden";
+
+    /// <summary>A signal to a room this connection has not joined.</summary>
+    public const string NotJoined = "not_joined";
+
+    /// <summary>Joining would exceed the rooms allowed per connection.</summary>
+    public const string RoomLimit = "room_limit";
+
+    /// <summary>The connection's or the tenant's publish rate is exhausted; retry later.</summary>
+    public const string RateLimited = "rate_limited";
+
+    /// <summary>The server's store did not commit; nothing was stored. Retry with the same message id.</summary>
+    public const string StoreUnavailable = "store_unavailable";
+
+    /// <summary>A refreshed token did not verify.</summary>
+    public const string InvalidToken = "invalid_token";
+
+    /// <summary>A token (at connect or in a refresh) had already expired.</summary>
+    public const string TokenExpired = "token_expired";
+
+    /// <summary>A refreshed token names another tenant or user.</summary>
+    public const string TokenMismatch = "token_mismatch";
+
+    /// <summary>An unexpected server fault; the request may be retried.</summary>
+    public const string Internal = "internal";
+
+    /// <summary>Raised by the client: the request needs a connection and none is open or being reopened.</summary>
+    public const string NotConnected = "not_connected";
+
+    /// <summary>Raised by the client: the client is closed, by <see cref="ParleyClient.CloseAsync"/> or by a terminal close code.</summary>
+    public const string Closed = "closed";
+
+    /// <summary>Raised by the client: the upgrade was refused with HTTP 503; <see cref="ParleyException.RetryAfter"/> says for how long.</summary>
+    public const string ServerBusy = "server_busy";
+
+    /// <summary>Reported by the client through <see cref="ParleyClient.ErrorReceived"/>: the token provider failed during an in-band refresh.</summary>
+    public const string TokenRefreshFailed = "token_refresh_failed";
+
+    /// <summary>Raised by the client: the server answered a request with a frame of an unexpected kind.</summary>
+    public const string UnexpectedReply = "unexpected_reply";
+}
