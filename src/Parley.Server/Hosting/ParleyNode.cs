@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Broker;
+using Parley.Server.Cluster;
 using Parley.Server.Connections;
 using Parley.Server.Http;
 using Parley.Server.Limits;
@@ -56,6 +57,7 @@ internal static class ParleyNode
         PublishEndpoints.Map(app);
         ReadEndpoints.Map(app);
         HealthEndpoints.Map(app);
+        ClusterEndpoints.Map(app);
         app.MapOpenApi();
         return app;
     }
@@ -69,6 +71,7 @@ internal static class ParleyNode
         services.AddSingleton<IBroker, MemoryBroker>();
         services.AddSingleton<IPresenceStore>(sp => new MemoryPresenceStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IConnectionLimiter>(sp => new MemoryConnectionLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<INodeRegistry>(sp => new MemoryNodeRegistry(sp.GetRequiredService<TimeProvider>()));
 
         var developmentSecret = options.Auth.DisableDevelopmentKey || options.Auth.HmacSecret.Length > 0
             ? null
@@ -116,5 +119,6 @@ internal static class ParleyNode
         services.AddSingleton<DrainState>();
         services.AddHostedService<ConnectionSupervisor>();
         services.AddHostedService<DrainService>();
+        services.AddHostedService<NodeHeartbeat>();
     }
 }

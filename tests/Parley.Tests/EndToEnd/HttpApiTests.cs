@@ -138,6 +138,18 @@ public sealed class HttpApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cluster_endpoint_lists_this_node_with_its_connections()
+    {
+        var health = await _node.Http.GetFromJsonAsync<JsonElement>("/api/v1/health");
+        await Eventually.TrueAsync(async () =>
+        {
+            var cluster = await _node.Http.GetFromJsonAsync<JsonElement>("/api/v1/cluster");
+            return cluster.GetProperty("count").GetInt32() == 1
+                && cluster.GetProperty("nodes")[0].GetProperty("id").GetString() == health.GetProperty("node").GetString();
+        }, "the node announces itself");
+    }
+
+    [Fact]
     public async Task Metrics_are_served_in_prometheus_text_with_the_documented_families()
     {
         await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("acme", "alice"));

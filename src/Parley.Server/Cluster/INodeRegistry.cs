@@ -1,0 +1,20 @@
+namespace Parley.Server.Cluster;
+
+/// <summary>
+/// The live nodes of a cluster. Each node announces itself on every heartbeat with a TTL; a node
+/// that stops announcing (killed, partitioned) drops out of the list when its TTL passes.
+/// </summary>
+public interface INodeRegistry
+{
+    /// <summary>Adds or refreshes this node's entry for <paramref name="ttl"/>.</summary>
+    Task AnnounceAsync(NodeInfo node, TimeSpan ttl, CancellationToken cancellationToken);
+
+    /// <summary>Removes this node's entry at once (a clean shutdown).</summary>
+    Task WithdrawAsync(string nodeId, CancellationToken cancellationToken);
+
+    /// <summary>Nodes whose entry has not expired, ordered by node id.</summary>
+    Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What a node says about itself: id, start time, connections and when it last announced.</summary>
+public sealed record NodeInfo(string Id, DateTimeOffset StartedAt, int Connections, DateTimeOffset HeartbeatAt);

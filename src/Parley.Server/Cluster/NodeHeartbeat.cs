@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Connections;
+using Parley.Server.Hosting;
+using Parley.Server.Options;
+
+namespace Parley.Server.Cluster;
+
+/// <summary>
+/// Announces this node in the registry at start and on every heartbeat interval, with the
+/// presence TTL, and withdraws it on a clean stop. A node that dies disappears within one TTL.
+/// </summary>
+internal sealed class NodeHeartbeat(
+    INodeRegistry registry,
+    NodeIdentity node,
+    ConnectionRegistry connections,
+    IOptions<ParleyOptions> options,
+    TimeProvider clock,
+    ILogger<NodeHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var presence = options.Value.Presence;
+        using var timer = new PeriodicTimer(presence.HeartbeatInterval, clock);
+        do
+        {
+            try
+            {
+                await registry.AnnounceAsync(new NodeInfo(node.Id, node.StartedAt, connections.Count, clock.GetUtcNow()), presence.Ttl, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                HeartbeatLog.AnnounceFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await registry.WithdrawAsync(node.Id, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            HeartbeatLog.AnnounceFailed(logger, e);
+        }
+    }
+}
+
+internal static partial class HeartbeatLog
+{
+    [LoggerMessage(EventId = 1900, Level = LogLevel.Warning, Message = "Announcing this node in the registry failed; it drops out of the cluster list when its entry expires.")]
+    public static partial void AnnounceFailed(ILogger logger, Exception exception);
+}
