@@ -250,19 +250,34 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         }
     }
 
-    private async Task CatchUpAllAsync()
+    /// <summary>
+    /// Reads the store's head of every stream with members here, in one batched read, and lets
+    /// each sequencer fill what it has not delivered. Run after a broker reconnect and, in cluster
+    /// mode, periodically: it bounds the delay of a message whose broadcast was lost and that no
+    /// later message revealed as a gap.
+    /// </summary>
+    public async Task CatchUpAllAsync()
     {
-        foreach (var stream in _streams.Values)
+        var streams = _streams.Values.ToList();
+        if (streams.Count == 0)
         {
-            try
+            return;
+        }
+
+        try
+        {
+            var heads = await _store.GetHeadsAsync([.. streams.Select(s => s.Stream)], CancellationToken.None);
+            foreach (var stream in streams)
             {
-                var head = await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
-                stream.CatchUpTo(head.Head);
+                if (heads.TryGetValue(stream.Stream, out var head))
+                {
+                    stream.CatchUpTo(head);
+                }
             }
-            catch (Exception e)
-            {
-                DispatcherLog.CatchUpFailed(_logger, stream.Stream.Key, e);
-            }
+        }
+        catch (Exception e)
+        {
+            DispatcherLog.CatchUpFailed(_logger, streams.Count, e);
         }
     }
 
@@ -280,6 +295,6 @@ internal static partial class DispatcherLog
     [LoggerMessage(EventId = 1311, Level = LogLevel.Warning, Message = "Unsubscribing {Stream} failed.")]
     public static partial void UnsubscribeFailed(ILogger logger, string stream, Exception exception);
 
-    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Catching {Stream} up after a broker reconnect failed.")]
-    public static partial void CatchUpFailed(ILogger logger, string stream, Exception exception);
+    [LoggerMessage(EventId = 1312, Level = LogLevel.Warning, Message = "Reading the heads of {Count} streams to catch up failed; the next check retries.")]
+    public static partial void CatchUpFailed(ILogger logger, int count, Exception exception);
 }

@@ -32,6 +32,12 @@ public interface IMessageStore
     Task<StreamHead> GetHeadAsync(StreamId stream, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The highest committed sequence of each stream (0 for one never written), in as few round
+    /// trips as the store allows: a node's periodic check that it has delivered everything.
+    /// </summary>
+    Task<IReadOnlyDictionary<StreamId, long>> GetHeadsAsync(IReadOnlyCollection<StreamId> streams, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Deletes messages past retention, stream by stream: beyond the newest <c>MaxMessages</c>, or
     /// older than <c>MaxAge</c>, under the policy <paramref name="policyFor"/> gives each tenant.
     /// Heads never move backwards. Returns the number of messages deleted.

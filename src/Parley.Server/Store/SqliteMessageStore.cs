@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Parley.Server.Tenancy;
 
@@ -12,6 +13,9 @@ namespace Parley.Server.Store;
 /// </summary>
 internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposable
 {
+    /// <summary>Streams per query of <see cref="GetHeadsAsync"/>; SQLite's default limit is 32,766 parameters.</summary>
+    private const int HeadsPerQuery = 500;
+
     private readonly SqliteConnection _writer;
     private readonly string _readConnectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -105,6 +109,41 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
         catch (SqliteException e)
         {
             throw Unavailable("read the head of a stream", e);
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<StreamId, long>> GetHeadsAsync(IReadOnlyCollection<StreamId> streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        var heads = new Dictionary<StreamId, long>(streams.Count);
+        try
+        {
+            await using var connection = await OpenReaderAsync(cancellationToken);
+            foreach (var chunk in streams.Chunk(HeadsPerQuery))
+            {
+                await using var command = connection.CreateCommand();
+                var names = new string[chunk.Length];
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    names[i] = "$s" + i.ToString(CultureInfo.InvariantCulture);
+                    command.Parameters.AddWithValue(names[i], chunk[i].Key);
+                    heads[chunk[i]] = 0;
+                }
+
+                command.CommandText = $"SELECT stream, last_seq FROM heads WHERE stream IN ({string.Join(',', names)})";
+                var byKey = chunk.ToDictionary(s => s.Key, StringComparer.Ordinal);
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    heads[byKey[reader.GetString(0)]] = reader.GetInt64(1);
+                }
+            }
+
+            return heads;
+        }
+        catch (SqliteException e)
+        {
+            throw Unavailable("read the heads of streams", e);
         }
     }
 

@@ -30,6 +30,23 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heads_of_many_streams_come_back_together_with_zero_for_unwritten_ones()
+    {
+        var streams = Enumerable.Range(0, 1200).Select(i => StreamId.Room("acme", $"room-{i}")).ToList();
+        var written = streams.Where((_, i) => i % 3 == 0).ToList();
+        foreach (var chunk in written.Chunk(100))
+        {
+            await Store.AppendBatchAsync([.. chunk.Select((s, i) => new AppendRequest(s, "alice", $"h-{s.Name}", "1"u8.ToArray(), DateTimeOffset.UtcNow))], Ct);
+        }
+
+        var other = StreamId.Room("globex", "room-0");
+        var heads = await Store.GetHeadsAsync([.. streams, other], Ct);
+        Assert.Equal(streams.Count + 1, heads.Count);
+        Assert.All(streams, s => Assert.Equal(written.Contains(s) ? 1 : 0, heads[s]));
+        Assert.Equal(0, heads[other]);
+    }
+
+    [Fact]
     public async Task Sequences_start_at_one_and_are_contiguous_per_stream()
     {
         var general = Room("acme", "general");

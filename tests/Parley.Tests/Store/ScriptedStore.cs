@@ -52,6 +52,9 @@ internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
 
     public Task<StreamHead> GetHeadAsync(StreamId stream, CancellationToken cancellationToken) => inner.GetHeadAsync(stream, cancellationToken);
 
+    public Task<IReadOnlyDictionary<StreamId, long>> GetHeadsAsync(IReadOnlyCollection<StreamId> streams, CancellationToken cancellationToken)
+        => inner.GetHeadsAsync(streams, cancellationToken);
+
     public Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, CancellationToken cancellationToken) => inner.TrimAsync(policyFor, cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
