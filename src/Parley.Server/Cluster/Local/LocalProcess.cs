@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Parley.Server.Cluster.Local;
+
+/// <summary>
+/// A child program of a local cluster (redis-server, postgres, a node, the proxy): started with
+/// its output kept (the last lines, for error messages), signalled by number (SIGTERM, SIGKILL,
+/// SIGSTOP, SIGCONT), and stopped on dispose. Used by <c>parley cluster up</c> and by the tests
+/// that run the real programs.
+/// </summary>
+public sealed class LocalProcess : IAsyncDisposable
+{
+    /// <summary>Lines of output kept for diagnostics.</summary>
+    private const int KeptLines = 200;
+
+    private readonly Process _process;
+    private readonly Queue<string> _lines = new();
+
+    private LocalProcess(string name, Process process)
+    {
+        Name = name;
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The last lines the program printed.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return string.Join('\n', _lines);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="fileName"/>. With <paramref name="runAs"/> and when this process is
+    /// root, the program runs as that user through <c>runuser</c> (PostgreSQL refuses to run as root).
+    /// </summary>
+    public static LocalProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? runAs = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        if (runAs is not null && IsRoot)
+        {
+            info.FileName = Executables.Require("runuser", "util-linux");
+            foreach (var arg in new[] { "-u", runAs, "--", fileName })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+        else
+        {
+            info.FileName = fileName;
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"{name} could not be started.");
+        return new LocalProcess(name, process);
+    }
+
+    /// <summary>Whether this process runs as root.</summary>
+    public static bool IsRoot => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
+
+    /// <summary>Sends a POSIX signal (15 SIGTERM, 9 SIGKILL, 19 SIGSTOP, 18 SIGCONT on Linux).</summary>
+    public void Signal(int signal)
+    {
+        if (!_process.HasExited && SendSignal(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"Signal {signal} to {Name} (pid {_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    public void Terminate() => Signal(Signals.Term);
+
+    public void Kill() => Signal(Signals.Kill);
+
+    public void Pause() => Signal(Signals.Stop);
+
+    public void Resume() => Signal(Signals.Cont);
+
+    /// <summary>Waits for the program to exit; false when it is still running at the deadline.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGTERM, then SIGKILL if it has not exited within <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        Resume();
+        Terminate();
+        if (!await WaitForExitAsync(grace))
+        {
+            Kill();
+            await WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            if (_lines.Count > KeptLines)
+            {
+                _lines.Dequeue();
+            }
+        }
+    }
+
+    // Plain P/Invoke of two libc calls with integer arguments: no marshalling, no unsafe code.
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint GetEffectiveUserId();
+
+    /// <summary>Linux signal numbers.</summary>
+    public static class Signals
+    {
+        public const int Kill = 9;
+        public const int Term = 15;
+        public const int Cont = 18;
+        public const int Stop = 19;
+    }
+}
