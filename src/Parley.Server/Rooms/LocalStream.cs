@@ -285,6 +285,12 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 bool progressed;
                 lock (_gate)
                 {
+                    // Sequences below the first retained one were trimmed: they can never be filled.
+                    if (firstRetained > _delivered + 1)
+                    {
+                        _delivered = Math.Min(firstRetained, before) - 1;
+                    }
+
                     foreach (var envelope in envelopes)
                     {
                         if (envelope.Seq == _delivered + 1)
@@ -294,12 +300,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                         }
                     }
 
-                    // Sequences below the first retained one were trimmed: they can never be filled.
-                    if (envelopes.Count == 0 && firstRetained > _delivered + 1)
-                    {
-                        _delivered = Math.Min(firstRetained, before) - 1;
-                    }
-                    else if (envelopes.Count == 0 && _held.Count == 0 && _catchUpTarget > _delivered)
+                    if (envelopes.Count == 0 && _held.Count == 0 && _catchUpTarget > _delivered)
                     {
                         // The head we were told about is not visible yet; stop and let the next envelope retry.
                         _catchUpTarget = _delivered;
