@@ -1,0 +1,232 @@
+namespace Parley.Server.Cluster.Local;
+
+/// <summary>
+/// A PostgreSQL server of a local cluster, in its own data directory, listening on 127.0.0.1 only
+/// with trust authentication for loopback and fsync on. PostgreSQL refuses to run as root: under
+/// root its files belong to the <c>postgres</c> user and its programs run through <c>runuser</c>.
+/// Used by <c>parley cluster up</c> and by the tests that need a real PostgreSQL.
+/// </summary>
+public sealed class LocalPostgres : IAsyncDisposable
+{
+    /// <summary>The operating-system user PostgreSQL runs as when this process is root.</summary>
+    private const string OsUser = "postgres";
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _directory;
+    private readonly bool _deleteOnDispose;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private LocalProcess? _postmaster;
+
+    private LocalPostgres(string directory, int port, bool deleteOnDispose)
+    {
+        _directory = directory;
+        Port = port;
+        _deleteOnDispose = deleteOnDispose;
+    }
+
+    public int Port { get; private set; }
+
+    /// <summary>Libpq-style connection string for <paramref name="database"/> as the superuser.</summary>
+    public string ConnectionString(string database = "postgres") => $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}";
+
+    private string DataDirectory => Path.Combine(_directory, "data");
+
+    /// <summary>
+    /// Creates a cluster in <paramref name="directory"/> (a new temporary one when null) and starts
+    /// it on <paramref name="port"/> (a free one when null).
+    /// </summary>
+    public static async Task<LocalPostgres> StartAsync(string? directory = null, int? port = null, CancellationToken cancellationToken = default)
+    {
+        var owned = directory is null;
+        directory ??= Path.Combine(Path.GetTempPath(), "parley-pg-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var server = new LocalPostgres(directory, port ?? Ports.Free(), owned);
+        try
+        {
+            await server.InitializeAsync(cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Creates an empty database and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name.Length is 0 or > 63 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new ArgumentException("Database names here are 1 to 63 lower-case letters, digits and underscores.", nameof(name));
+        }
+
+        await RunAsync(Executables.RequirePostgres("psql"), ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", $"CREATE DATABASE \"{name}\""], cancellationToken);
+        return ConnectionString(name);
+    }
+
+    /// <summary>Fast shutdown (clients disconnected, data flushed); waits until it is gone.</summary>
+    public async Task StopAsync()
+    {
+        await _lifecycle.WaitAsync();
+        try
+        {
+            if (_postmaster is null)
+            {
+                return;
+            }
+
+            await RunAsync(Executables.RequirePostgres("pg_ctl"), ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None);
+            await _postmaster.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            await _postmaster.DisposeAsync();
+            _postmaster = null;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Starts a stopped server again on the same port and data.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken);
+        try
+        {
+            if (_postmaster is null)
+            {
+                await LaunchAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await StopAsync();
+        await StartAgainAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_postmaster is not null)
+        {
+            _postmaster.Kill();
+            await _postmaster.DisposeAsync();
+            _postmaster = null;
+        }
+
+        if (_deleteOnDispose)
+        {
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A backend still closing files: the temporary directory is left for the system.
+            }
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            if (LocalProcess.IsRoot)
+            {
+                await RunAsync(Executables.Require("chown", "coreutils"), [$"{OsUser}:", _directory], cancellationToken, asPostgres: false);
+            }
+
+            // --no-sync skips only initdb's own flush of the new cluster; the server runs with fsync on.
+            await RunAsync(Executables.RequirePostgres("initdb"),
+                ["-D", DataDirectory, "--username=postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"], cancellationToken);
+
+            // Trust, but only for the socket in the private directory and for 127.0.0.1.
+            var hba = Path.Combine(DataDirectory, "pg_hba.conf");
+            await File.WriteAllTextAsync(hba, "local all all trust\nhost all all 127.0.0.1/32 trust\n", cancellationToken);
+            if (LocalProcess.IsRoot)
+            {
+                await RunAsync(Executables.Require("chown", "coreutils"), [$"{OsUser}:", hba], cancellationToken, asPostgres: false);
+            }
+        }
+
+        await LaunchAsync(cancellationToken);
+    }
+
+    private async Task LaunchAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var postmaster = LocalProcess.Start("postgres", Executables.RequirePostgres("postgres"),
+            [
+                "-D", DataDirectory,
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", $"port={Port}",
+                "-c", $"unix_socket_directories={_directory}",
+                "-c", "fsync=on",
+                "-c", "max_connections=300",
+            ], runAs: OsUser);
+            _postmaster = postmaster;
+            try
+            {
+                await WaitUntilReadyAsync(postmaster, cancellationToken);
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 3 && postmaster.Output.Contains("could not bind", StringComparison.Ordinal))
+            {
+                await postmaster.DisposeAsync();
+                _postmaster = null;
+                Port = Ports.Free();
+            }
+        }
+    }
+
+    /// <summary>Ready means pg_isready says the server accepts connections.</summary>
+    private async Task WaitUntilReadyAsync(LocalProcess postmaster, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        var isReady = Executables.RequirePostgres("pg_isready");
+        while (true)
+        {
+            if (postmaster.HasExited)
+            {
+                throw new InvalidOperationException($"PostgreSQL exited with code {postmaster.ExitCode}:\n{postmaster.Output}");
+            }
+
+            await using var probe = LocalProcess.Start("pg_isready", isReady, ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-q"]);
+            await probe.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            if (probe.HasExited && probe.ExitCode == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout.TotalSeconds:0} s:\n{postmaster.Output}");
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
+    /// <summary>Runs a program to completion (as the postgres user under root); a non-zero exit fails with its output.</summary>
+    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken, bool asPostgres = true)
+    {
+        await using var process = LocalProcess.Start(Path.GetFileName(program), program, arguments, runAs: asPostgres ? OsUser : null);
+        if (!await process.WaitForExitAsync(StartTimeout))
+        {
+            throw new TimeoutException($"{Path.GetFileName(program)} did not finish within {StartTimeout.TotalSeconds:0} s.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{Path.GetFileName(program)} exited with code {process.ExitCode}:\n{process.Output}");
+        }
+    }
+}

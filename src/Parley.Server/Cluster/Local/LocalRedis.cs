@@ -1,0 +1,92 @@
+namespace Parley.Server.Cluster.Local;
+
+/// <summary>
+/// A redis-server of a local cluster on 127.0.0.1, without persistence (Parley keeps nothing in
+/// Redis that cannot be lost). It can be stopped, started again on the same port, and paused with
+/// SIGSTOP, for fault tests. Used by <c>parley cluster up</c> and by the tests that need Redis.
+/// </summary>
+public sealed class LocalRedis : IAsyncDisposable
+{
+    private readonly string? _password;
+    private LocalProcess? _process;
+
+    private LocalRedis(int port, string? password)
+    {
+        Port = port;
+        _password = password;
+    }
+
+    public int Port { get; private set; }
+
+    /// <summary>The <c>redis://</c> URL of the server, with the password when one is set.</summary>
+    public string Url => _password is null ? $"redis://127.0.0.1:{Port}" : $"redis://:{Uri.EscapeDataString(_password)}@127.0.0.1:{Port}";
+
+    public LocalProcess Process => _process ?? throw new InvalidOperationException("redis-server is not running.");
+
+    /// <summary>Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a password.</summary>
+    public static async Task<LocalRedis> StartAsync(int? port = null, string? password = null, CancellationToken cancellationToken = default)
+    {
+        var redis = new LocalRedis(port ?? Ports.Free(), password);
+        try
+        {
+            await redis.StartAgainAsync(cancellationToken);
+            return redis;
+        }
+        catch
+        {
+            await redis.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the server (again) on the same port; it comes back empty.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        if (_process is { HasExited: false })
+        {
+            return;
+        }
+
+        var arguments = new List<string>
+        {
+            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+            "--dir", Path.GetTempPath(),
+        };
+        if (_password is not null)
+        {
+            arguments.AddRange(["--requirepass", _password]);
+        }
+
+        _process = LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments);
+        await Ports.WaitUntilListeningAsync(Port, _process, TimeSpan.FromSeconds(20), cancellationToken);
+    }
+
+    /// <summary>Kills the server (no shutdown: what a crash looks like to clients).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.Zero);
+            await _process.DisposeAsync();
+            _process = null;
+        }
+    }
+
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        await StopAsync();
+        await StartAgainAsync(cancellationToken);
+    }
+
+    /// <summary>SIGSTOP: the server holds its connections but answers nothing until <see cref="Resume"/>.</summary>
+    public void Pause() => Process.Pause();
+
+    public void Resume() => Process.Resume();
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+}
