@@ -5,6 +5,7 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
 {
     ServeCommand.Create(),
     TokenCommand.Create(),
+    ClusterCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Parley.Server.Cluster.Local;
+
+namespace Parley.Server.Cli;
+
+/// <summary>
+/// <c>parley cluster up</c>: Redis, PostgreSQL, N nodes and a proxy on loopback for local
+/// development; prints the URLs and stops everything on Ctrl-C.
+/// </summary>
+internal static class ClusterCommand
+{
+    public static Command Create()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
+        var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes.", DefaultValueFactory = _ => 8080 };
+        var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
+        var dir = new Option<string>("--dir") { Description = "Directory for the nodes, the proxy and the shared development key.", DefaultValueFactory = _ => "cluster" };
+        var up = new Command("up", "Start Redis, PostgreSQL, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, dir };
+        up.SetAction(async (result, cancellationToken) =>
+        {
+            var count = result.GetValue(nodes);
+            var kind = result.GetValue(proxy) switch { "nginx" => (ProxyKind?)ProxyKind.Nginx, "haproxy" => ProxyKind.Haproxy, _ => null };
+            if (count is < 1 or > 32 || kind is null)
+            {
+                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32 and --proxy nginx or haproxy.");
+                return 2;
+            }
+
+            var directory = Path.GetFullPath(result.GetValue(dir)!);
+            var spec = new LocalClusterSpec(count, kind.Value, result.GetValue(port), directory, ParleyLauncher.Current());
+            LocalCluster cluster;
+            try
+            {
+                cluster = await LocalCluster.StartAsync(spec, Console.WriteLine, cancellationToken);
+            }
+            catch (MissingProgramException e)
+            {
+                Console.Error.WriteLine("parley cluster up: " + e.Message);
+                return 3;
+            }
+            catch (OperationCanceledException)
+            {
+                return 130;
+            }
+
+            await using (cluster)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"Cluster up. Mint a token: parley token --data {directory} --tenant acme --user alice --rooms '*'");
+                Console.WriteLine("Ctrl-C stops everything.");
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.WriteLine("Stopping the cluster…");
+                }
+            }
+
+            return 0;
+        });
+        return new Command("cluster", "Run a local cluster for development.") { up };
+    }
+}

@@ -1,0 +1,112 @@
+using Parley.Server.Auth;
+
+namespace Parley.Server.Cluster.Local;
+
+/// <summary>What a local cluster is made of.</summary>
+public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort, string Directory, ParleyLauncher Launcher)
+{
+    /// <summary>Settings given to every node, as configuration keys below <c>Parley:</c> (e.g. <c>Limits:ConnectionsPerUser</c>).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>
+/// Redis, PostgreSQL, N Parley nodes and a proxy on loopback: what <c>parley cluster up</c> runs
+/// and what the cluster tests start. The nodes share one HS256 development key kept in the
+/// cluster directory, so <c>parley token --data DIR</c> mints tokens every node accepts.
+/// </summary>
+public sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly List<LocalNode> _nodes = [];
+
+    private LocalCluster(LocalClusterSpec spec) => Spec = spec;
+
+    public LocalClusterSpec Spec { get; }
+
+    public LocalRedis Redis { get; private set; } = null!;
+
+    public LocalPostgres Postgres { get; private set; } = null!;
+
+    public LocalProxy Proxy { get; private set; } = null!;
+
+    public IReadOnlyList<LocalNode> Nodes => _nodes;
+
+    /// <summary>The HS256 secret every node verifies with.</summary>
+    public string Secret { get; private set; } = "";
+
+    public string PostgresConnectionString { get; private set; } = "";
+
+    /// <summary>Starts every part; <paramref name="progress"/> hears one line per part started.</summary>
+    public static async Task<LocalCluster> StartAsync(LocalClusterSpec spec, Action<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        // Fail before starting anything when a program is missing.
+        Executables.Require("redis-server", "redis-server");
+        Executables.RequirePostgres("initdb");
+        Executables.Require(spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy", spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy");
+
+        Directory.CreateDirectory(spec.Directory);
+        var cluster = new LocalCluster(spec);
+        try
+        {
+            cluster.Secret = DevelopmentKey.LoadOrCreate(spec.Directory);
+            cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken);
+            progress?.Invoke($"redis-server   {cluster.Redis.Url}");
+
+            // PostgreSQL's directory must be reachable by the postgres user, so it lives in the temporary directory.
+            cluster.Postgres = await LocalPostgres.StartAsync(cancellationToken: cancellationToken);
+            cluster.PostgresConnectionString = await cluster.Postgres.CreateDatabaseAsync("parley", cancellationToken);
+            progress?.Invoke($"postgresql     {cluster.PostgresConnectionString}");
+
+            var ports = new List<int>();
+            for (var i = 1; i <= spec.Nodes; i++)
+            {
+                var node = await cluster.AddNodeAsync($"node-{i}", cancellationToken);
+                ports.Add(node.Port);
+                progress?.Invoke($"{node.NodeId,-14} {node.HttpUri}");
+            }
+
+            cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, spec.Proxy.ToString().ToLowerInvariant()), spec.ProxyPort, ports, cancellationToken);
+            progress?.Invoke($"{spec.Proxy.ToString().ToLowerInvariant(),-14} {cluster.Proxy.HttpUri}  (WebSocket {cluster.Proxy.WebSocketUri})");
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts one more node with the cluster's settings (it is not added to a running proxy).</summary>
+    public async Task<LocalNode> AddNodeAsync(string nodeId, CancellationToken cancellationToken = default)
+    {
+        var settings = new Dictionary<string, string>(Spec.Settings, StringComparer.Ordinal)
+        {
+            ["Redis:Url"] = Redis.Url,
+            ["Postgres:ConnectionString"] = PostgresConnectionString,
+            ["Auth:HmacSecret"] = Secret,
+            ["Auth:DisableDevelopmentKey"] = "true",
+        };
+        var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
+        _nodes.Add(node);
+        await node.StartAsync(cancellationToken);
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync();
+        }
+
+        await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask()));
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        if (Postgres is not null)
+        {
+            await Postgres.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace Parley.Server.Options;
+
+/// <summary>Redis for cluster mode: fan-out between nodes, presence, connection limits and the node registry.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>
+    /// <c>redis://[user:password@]host:port[/db]</c>. Empty (the default): no Redis, embedded mode.
+    /// Redis holds nothing that cannot be lost; it needs no persistence.
+    /// </summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Prefix of every key and channel, so several deployments can share one Redis. Default "parley:".</summary>
+    public string KeyPrefix { get; set; } = "parley:";
+}
+
+/// <summary>Behaviour that only matters when several nodes share a broker and a store.</summary>
+public sealed class ClusterOptions
+{
+    /// <summary>
+    /// How often each node compares what it delivered with the store's heads. Bounds the delay of a
+    /// message whose broadcast was lost and that no later message revealed. Default 2 s: one
+    /// batched read per node per interval.
+    /// </summary>
+    public TimeSpan HeadCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
