@@ -166,8 +166,13 @@ internal sealed class RedisServer : IAsyncDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
             await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
             var stream = client.GetStream();
-            var request = _password is null ? "PING\r\n" : $"AUTH {_password}\r\nPING\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(request), timeout.Token);
+            var request = "*1\r\n$4\r\nPING\r\n";
+            if (_password is not null)
+            {
+                request = $"*2\r\n$4\r\nAUTH\r\n${Encoding.UTF8.GetByteCount(_password)}\r\n{_password}\r\n" + request;
+            }
+
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request), timeout.Token);
             var received = new StringBuilder();
             var buffer = new byte[256];
             while (!received.ToString().Contains("+PONG\r\n", StringComparison.Ordinal))
