@@ -19,7 +19,8 @@ namespace Parley.Redis;
 /// <para>
 /// A command unanswered within <see cref="RedisConnectionOptions.CommandTimeout"/> fails with
 /// <see cref="RedisTimeoutException"/>; the connection stays up, and the late reply is read and
-/// dropped so that every later command still gets its own reply.
+/// dropped so that every later command still gets its own reply. A server that keeps the socket
+/// open but never answers (paused, overloaded) is therefore not reconnected to; its commands time out.
 /// </para>
 /// </summary>
 public sealed partial class RedisConnection : IAsyncDisposable
@@ -57,7 +58,7 @@ public sealed partial class RedisConnection : IAsyncDisposable
     /// </summary>
     public static async Task<RedisConnection> ConnectAsync(RedisConnectionOptions options, ILogger? logger = null, RedisMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
-        ThrowIfInvalid(options);
+        options.ThrowIfInvalid();
         var connection = new RedisConnection(options, logger, metrics);
         try
         {
@@ -110,15 +111,6 @@ public sealed partial class RedisConnection : IAsyncDisposable
         _pipeline?.Close(new RedisConnectionException($"The connection to Redis at {Options.EndPoint} was disposed."));
         await _supervision;
         DisposeMetrics();
-    }
-
-    internal static void ThrowIfInvalid(RedisConnectionOptions options)
-    {
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", problems), nameof(options));
-        }
     }
 
     private CommandPipeline Attach(RespTransport transport)

@@ -66,6 +66,15 @@ public sealed record RedisConnectionOptions
         return errors;
     }
 
+    internal void ThrowIfInvalid()
+    {
+        var problems = Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), "options");
+        }
+    }
+
     /// <summary>The URL form with the password hidden, safe for logs.</summary>
     public override string ToString()
     {

@@ -8,7 +8,7 @@ internal static partial class RedisLog
     [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Connected to Redis at {EndPoint}.")]
     public static partial void Connected(ILogger logger, string endPoint);
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Lost the connection to Redis at {EndPoint}; commands fail fast until it is back.")]
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Lost the connection to Redis at {EndPoint}; reconnecting.")]
     public static partial void ConnectionLost(ILogger logger, string endPoint, Exception reason);
 
     [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Reconnecting to Redis at {EndPoint} failed; next attempt in {Delay}.")]

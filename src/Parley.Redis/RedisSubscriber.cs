@@ -55,7 +55,7 @@ public sealed partial class RedisSubscriber : IAsyncDisposable
     /// <summary>Connects, authenticates and selects the database, or throws <see cref="RedisConnectionException"/>.</summary>
     public static async Task<RedisSubscriber> ConnectAsync(RedisConnectionOptions options, ILogger? logger = null, RedisMetrics? metrics = null, CancellationToken cancellationToken = default)
     {
-        RedisConnection.ThrowIfInvalid(options);
+        options.ThrowIfInvalid();
         var subscriber = new RedisSubscriber(options, logger, metrics);
         try
         {

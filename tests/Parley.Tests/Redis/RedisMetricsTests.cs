@@ -28,17 +28,17 @@ public sealed class RedisMetricsTests
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options, metrics: metrics);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options, metrics: metrics);
-        var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var delivered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         await subscriber.SubscribeAsync("m", (_, _) =>
         {
-            delivered.TrySetResult();
+            delivered.TrySetResult(true);
             return ValueTask.CompletedTask;
         });
 
         await redis.ExecuteAsync("SET", "k", "text");
         await Assert.ThrowsAsync<RedisServerException>(() => redis.ExecuteAsync("INCR", "k"));
         await redis.ExecuteAsync("PUBLISH", "m", "x");
-        await Eventually.WithinAsync(delivered.Task.ContinueWith(_ => true, TaskScheduler.Default), "the message");
+        await Eventually.WithinAsync(delivered.Task, "the message");
 
         Assert.Equal(4, recorded["parley.redis.commands"]);
         Assert.Equal(1, recorded["parley.redis.errors kind=server"]);

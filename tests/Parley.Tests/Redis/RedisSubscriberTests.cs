@@ -55,11 +55,11 @@ public sealed class RedisSubscriberTests
         var received = new Inbox();
         await subscriber.SubscribeAsync("room:a", received.Handle);
         await subscriber.SubscribeAsync("room:b", received.Handle);
-        var reconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        subscriber.Reconnected += (_, _) => reconnected.TrySetResult();
+        var reconnected = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.Reconnected += (_, _) => reconnected.TrySetResult(true);
 
         await server.RestartAsync();
-        await Eventually.WithinAsync(reconnected.Task.ContinueWith(_ => true, TaskScheduler.Default), "Reconnected after the restart");
+        await Eventually.WithinAsync(reconnected.Task, "Reconnected after the restart");
         await Eventually.TrueAsync(() => redis.IsConnected, "the publishing connection is back");
 
         Assert.Equal(1, (await redis.ExecuteAsync("PUBLISH", "room:a", "after")).AsInt64());

@@ -133,6 +133,7 @@ internal sealed class RedisServer : IAsyncDisposable
             throw new InvalidOperationException("redis-server is not installed or not on PATH; the Redis tests need it (apt-get install redis-server).", e);
         }
 
+        _process?.Dispose();
         process.OutputDataReceived += (_, e) => Remember(e.Data);
         process.ErrorDataReceived += (_, e) => Remember(e.Data);
         process.BeginOutputReadLine();
