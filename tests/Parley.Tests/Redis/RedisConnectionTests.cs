@@ -1,3 +1,4 @@
+using Parley.Server.Cluster.Local;
 using System.Diagnostics;
 using Parley.Redis;
 using Parley.Tests.Support;
@@ -10,7 +11,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task Binary_values_round_trip_through_SET_and_GET()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
         var value = Enumerable.Range(0, 256).Select(i => (byte)i).Concat("\r\n$-1\r\n"u8.ToArray()).ToArray();
 
@@ -24,7 +25,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task Ten_thousand_pipelined_INCRs_from_eight_tasks_count_exactly_and_each_task_sees_its_replies_in_order()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
         var issuers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
@@ -47,7 +48,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task The_password_from_the_url_authenticates()
     {
-        await using var server = await RedisServer.StartAsync(password: "p@ss word");
+        await using var server = await LocalRedis.StartAsync(password: "p@ss word");
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
         Assert.Equal("default", (await redis.ExecuteAsync("ACL", "WHOAMI")).AsString());
@@ -57,7 +58,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task An_acl_user_and_password_authenticate_as_that_user()
     {
-        await using var server = await RedisServer.StartAsync(password: "admin");
+        await using var server = await LocalRedis.StartAsync(password: "admin");
         await using (var admin = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url)))
         {
             await admin.ExecuteAsync("ACL", "SETUSER", "parley", "on", ">node-secret", "~*", "&*", "+@all");
@@ -71,7 +72,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task The_database_from_the_url_is_selected()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var third = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url + "/3"));
         await using var first = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
@@ -85,7 +86,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task A_wrong_password_fails_to_connect_with_an_exception_saying_the_password_was_refused()
     {
-        await using var server = await RedisServer.StartAsync(password: "right");
+        await using var server = await LocalRedis.StartAsync(password: "right");
 
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() =>
             RedisConnection.ConnectAsync(RedisConnectionOptions.Parse($"redis://:wrong@{server.Host}:{server.Port}")));
@@ -97,7 +98,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task A_missing_password_fails_to_connect_with_an_exception_saying_one_is_required()
     {
-        await using var server = await RedisServer.StartAsync(password: "right");
+        await using var server = await LocalRedis.StartAsync(password: "right");
 
         var error = await Assert.ThrowsAsync<RedisConnectionException>(() =>
             RedisConnection.ConnectAsync(RedisConnectionOptions.Parse($"redis://{server.Host}:{server.Port}")));
@@ -108,7 +109,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task An_unreachable_server_fails_to_connect_with_an_exception_naming_it()
     {
-        var server = await RedisServer.StartAsync();
+        var server = await LocalRedis.StartAsync();
         var url = server.Url;
         await server.DisposeAsync();
 
@@ -120,7 +121,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task An_error_reply_throws_with_its_code_and_the_connection_goes_on()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
         await redis.ExecuteAsync("SET", "text", "abc");
 
@@ -136,20 +137,20 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task A_command_times_out_while_the_server_is_paused_and_after_resume_each_command_gets_its_own_reply()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url) with { CommandTimeout = TimeSpan.FromMilliseconds(300) };
         await using var redis = await RedisConnection.ConnectAsync(options);
         await redis.ExecuteAsync("SET", "a", "A");
         await redis.ExecuteAsync("SET", "b", "B");
 
-        await server.PauseAsync();
+        server.Pause();
         var started = Stopwatch.StartNew();
         var timeout = await Assert.ThrowsAsync<RedisTimeoutException>(() => redis.ExecuteAsync("GET", "a"));
         Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
         Assert.Contains("GET", timeout.Message, StringComparison.Ordinal);
         Assert.True(redis.IsConnected);
 
-        await server.ResumeAsync();
+        server.Resume();
 
         // The late reply to GET a ("A") is read and dropped; GET b must get "B", not "A".
         Assert.Equal("B", (await redis.ExecuteAsync("GET", "b")).AsString());
@@ -159,7 +160,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task Commands_fail_fast_while_the_server_is_down_and_work_again_after_it_restarts()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url) with { CommandTimeout = TimeSpan.FromSeconds(30) };
         await using var redis = await RedisConnection.ConnectAsync(options);
         var disconnected = 0;
@@ -185,11 +186,11 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task Commands_in_flight_when_the_server_dies_fail_with_a_connection_exception()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url) with { CommandTimeout = TimeSpan.FromSeconds(30) };
         await using var redis = await RedisConnection.ConnectAsync(options);
 
-        await server.PauseAsync();
+        server.Pause();
         var inFlight = Enumerable.Range(0, 5).Select(i => redis.ExecuteAsync("SET", $"k{i}", "v")).ToArray();
         await server.StopAsync();
 
@@ -203,7 +204,7 @@ public sealed class RedisConnectionTests
     [Fact]
     public async Task A_disposed_connection_refuses_commands()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
         await redis.DisposeAsync();

@@ -1,3 +1,4 @@
+using Parley.Server.Cluster.Local;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Parley.Redis;
@@ -24,7 +25,7 @@ public sealed class RedisMetricsTests
         listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => recorded.AddOrUpdate(Name(instrument, tags), 1, (_, count) => count + 1));
         listener.Start();
 
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options, metrics: metrics);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options, metrics: metrics);

@@ -1,3 +1,4 @@
+using Parley.Server.Cluster.Local;
 using Parley.Redis;
 using Parley.Tests.Support;
 
@@ -10,7 +11,7 @@ public sealed class RedisScriptTests
     [Fact]
     public async Task The_sha1_is_the_one_redis_computes()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
         var loaded = await redis.ExecuteAsync("SCRIPT", "LOAD", Echo.Source);
@@ -21,7 +22,7 @@ public sealed class RedisScriptTests
     [Fact]
     public async Task An_unknown_script_is_loaded_on_NOSCRIPT_and_run_again_also_after_SCRIPT_FLUSH()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
 
         var first = await redis.EvalAsync(Echo, ["room"], "hello", 7);
@@ -39,7 +40,7 @@ public sealed class RedisScriptTests
     [Fact]
     public async Task A_script_error_is_reported_as_a_server_error_without_a_reload_loop()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
         var failing = new RedisScript("return redis.error_reply('LIMIT reached')");
 
@@ -55,7 +56,7 @@ public sealed class RedisScriptTests
         Assert.StartsWith("-- Replaces a value only if", script.Source, StringComparison.Ordinal);
         Assert.Contains("KEYS[1]", script.Source, StringComparison.Ordinal);
 
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url));
         await redis.ExecuteAsync("SET", "owner", "node-a");
 

@@ -1,3 +1,4 @@
+using Parley.Server.Cluster.Local;
 using System.Collections.Concurrent;
 using System.Text;
 using Parley.Redis;
@@ -11,7 +12,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task Published_messages_arrive_in_the_order_they_were_published()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);
@@ -28,7 +29,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task Payloads_are_delivered_byte_for_byte()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);
@@ -48,7 +49,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task After_a_server_restart_every_channel_is_subscribed_again_and_Reconnected_is_raised()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);
@@ -71,7 +72,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task Unsubscribe_stops_delivery()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);
@@ -93,7 +94,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task A_subscribe_while_disconnected_fails_fast_and_takes_effect_on_reconnect()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);
         var received = new Inbox();
@@ -115,7 +116,7 @@ public sealed class RedisSubscriberTests
     [Fact]
     public async Task A_throwing_handler_does_not_stop_later_messages()
     {
-        await using var server = await RedisServer.StartAsync();
+        await using var server = await LocalRedis.StartAsync();
         var options = RedisConnectionOptions.Parse(server.Url);
         await using var redis = await RedisConnection.ConnectAsync(options);
         await using var subscriber = await RedisSubscriber.ConnectAsync(options);

@@ -8,25 +8,34 @@ namespace Parley.Server.Cluster.Local;
 public sealed class LocalRedis : IAsyncDisposable
 {
     private readonly string? _password;
+    private readonly IReadOnlyList<string> _extraArguments;
     private LocalProcess? _process;
 
-    private LocalRedis(int port, string? password)
+    private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments)
     {
         Port = port;
         _password = password;
+        _extraArguments = extraArguments;
     }
 
+    public string Host => "127.0.0.1";
+
     public int Port { get; private set; }
+
+    public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>The <c>redis://</c> URL of the server, with the password when one is set.</summary>
     public string Url => _password is null ? $"redis://127.0.0.1:{Port}" : $"redis://:{Uri.EscapeDataString(_password)}@127.0.0.1:{Port}";
 
     public LocalProcess Process => _process ?? throw new InvalidOperationException("redis-server is not running.");
 
-    /// <summary>Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a password.</summary>
-    public static async Task<LocalRedis> StartAsync(int? port = null, string? password = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a
+    /// password and further <c>redis-server</c> arguments (ACL users, for example).
+    /// </summary>
+    public static async Task<LocalRedis> StartAsync(string? password = null, IReadOnlyList<string>? extraArguments = null, int? port = null, CancellationToken cancellationToken = default)
     {
-        var redis = new LocalRedis(port ?? Ports.Free(), password);
+        var redis = new LocalRedis(port ?? Ports.Free(), password, extraArguments ?? []);
         try
         {
             await redis.StartAgainAsync(cancellationToken);
@@ -62,6 +71,8 @@ public sealed class LocalRedis : IAsyncDisposable
             arguments.AddRange(["--requirepass", _password]);
         }
 
+        arguments.AddRange(_extraArguments);
+
         _process = LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments);
         await Ports.WaitUntilListeningAsync(Port, _process, TimeSpan.FromSeconds(20), cancellationToken);
     }
@@ -89,4 +100,6 @@ public sealed class LocalRedis : IAsyncDisposable
     public void Resume() => Process.Resume();
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    public override string ToString() => $"redis-server on {Host}:{Port}";
 }
