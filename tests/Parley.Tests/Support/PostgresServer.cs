@@ -213,6 +213,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     {
         for (var attempt = 1; ; attempt++)
         {
+            // max_connections leaves room for many test classes' pools open at once on the shared server.
             var postmaster = Start(Path.Combine(BinDirectory, "postgres"),
             [
                 "-D", DataDirectory,
@@ -321,7 +322,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     {
         if (ReadPid(Path.Combine(DataDirectory, "postmaster.pid")) is int pid)
         {
-            _ = Kill(pid, signal);
+            _ = SendSignal(pid, signal);
         }
     }
 
@@ -338,10 +339,10 @@ public sealed partial class PostgresServer : IAsyncDisposable
         }
     }
 
-    private static bool IsAlive(int? pid) => pid is int id && Kill(id, 0) == 0;
+    private static bool IsAlive(int? pid) => pid is int id && SendSignal(id, 0) == 0;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Starts a long-running PostgreSQL program (as the postgres user under root), keeping the tail of its output for diagnostics.</summary>
     private Process Start(string program, IReadOnlyList<string> arguments, bool asPostgres = true)
