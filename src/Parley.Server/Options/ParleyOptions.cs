@@ -22,6 +22,8 @@ public sealed class ParleyOptions
 
     public StoreOptions Store { get; set; } = new();
 
+    public PostgresOptions Postgres { get; set; } = new();
+
     public RetentionOptions Retention { get; set; } = new();
 
     public PresenceOptions Presence { get; set; } = new();

@@ -66,6 +66,12 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
         Require(store.MaxBatchSize is >= 1 and <= 10_000, "Parley:Store:MaxBatchSize must be between 1 and 10000.");
         Require(store.CommitTimeout > TimeSpan.Zero, "Parley:Store:CommitTimeout must be positive.");
 
+        var postgres = options.Postgres;
+        Require(postgres.ConnectionStringParses(), "Parley:Postgres:ConnectionString is not a valid connection string.");
+        Require(postgres.MaxPoolSize >= 1 && postgres.MinPoolSize >= 0 && postgres.MinPoolSize <= postgres.MaxPoolSize, "Parley:Postgres:MaxPoolSize must be at least 1 and MinPoolSize between 0 and MaxPoolSize.");
+        Require(postgres.AcquireTimeout > TimeSpan.Zero && postgres.CommandTimeout > TimeSpan.Zero && postgres.ConnectionIdleLifetime > TimeSpan.Zero, "Parley:Postgres timeouts and ConnectionIdleLifetime must be positive.");
+        Require(postgres.ConnectionLifetime >= TimeSpan.Zero, "Parley:Postgres:ConnectionLifetime must not be negative.");
+
         var retention = options.Retention;
         Require(retention.MaxMessagesPerStream >= 0, "Parley:Retention:MaxMessagesPerStream must not be negative.");
         Require(retention.MaxAge >= TimeSpan.Zero, "Parley:Retention:MaxAge must not be negative.");
