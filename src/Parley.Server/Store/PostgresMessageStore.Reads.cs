@@ -52,6 +52,32 @@ internal sealed partial class PostgresMessageStore
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyDictionary<StreamId, long>> GetHeadsAsync(IReadOnlyCollection<StreamId> streams, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        return RunAsync<IReadOnlyDictionary<StreamId, long>>("read the heads of streams", async (connection, ct) =>
+        {
+            var byKey = new Dictionary<string, StreamId>(streams.Count, StringComparer.Ordinal);
+            var heads = new Dictionary<StreamId, long>(streams.Count);
+            foreach (var stream in streams)
+            {
+                byKey[stream.Key] = stream;
+                heads[stream] = 0;
+            }
+
+            // One round trip whatever the number of streams: the keys travel as one array.
+            await using var command = new NpgsqlCommand("SELECT stream, last_seq FROM parley_heads WHERE stream = ANY($1)", connection);
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. byKey.Keys] });
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                heads[byKey[reader.GetString(0)]] = reader.GetInt64(1);
+            }
+
+            return heads;
+        }, cancellationToken);
+    }
+
     private Task<IReadOnlyList<StoredMessage>> ReadAsync(StreamId stream, string sql, long seq, int limit, bool newestFirst, CancellationToken cancellationToken) =>
         RunAsync<IReadOnlyList<StoredMessage>>("read a stream", async (connection, ct) =>
         {

@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Parley.Server.Cluster.Local;
 
 /// <summary>
@@ -62,7 +64,17 @@ public sealed class LocalPostgres : IAsyncDisposable
             throw new ArgumentException("Database names here are 1 to 63 lower-case letters, digits and underscores.", nameof(name));
         }
 
-        await RunAsync(Executables.RequirePostgres("psql"), ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", $"CREATE DATABASE \"{name}\""], cancellationToken);
+        await using var connection = await OpenAdminConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            throw new InvalidOperationException($"The database {name} exists already.", e);
+        }
+
         return ConnectionString(name);
     }
 
@@ -78,13 +90,24 @@ public sealed class LocalPostgres : IAsyncDisposable
             }
 
             await RunAsync(Executables.RequirePostgres("pg_ctl"), ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "30"], CancellationToken.None);
-            await _postmaster.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            await _postmaster.DisposeAsync();
-            _postmaster = null;
+            await ReleaseWrapperAsync();
         }
         finally
         {
             _lifecycle.Release();
+        }
+    }
+
+    /// <summary>
+    /// Immediate shutdown by signal (SIGQUIT to the postmaster, which ends its backends): what a
+    /// crash looks like to clients, and quick enough for process exit. The signal goes to the
+    /// server itself, never only to <c>runuser</c> in front of it, so no server is left orphaned.
+    /// </summary>
+    public void KillNow()
+    {
+        if (PostmasterPid() is { } pid)
+        {
+            LocalProcess.SignalProcess(pid, LocalProcess.Signals.Quit);
         }
     }
 
@@ -115,9 +138,14 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         if (_postmaster is not null)
         {
-            _postmaster.Kill();
-            await _postmaster.DisposeAsync();
-            _postmaster = null;
+            var pid = PostmasterPid();
+            KillNow();
+            for (var i = 0; i < 100 && pid is not null && Directory.Exists($"/proc/{pid}"); i++)
+            {
+                await Task.Delay(50);
+            }
+
+            await ReleaseWrapperAsync();
         }
 
         if (_deleteOnDispose)
@@ -131,6 +159,38 @@ public sealed class LocalPostgres : IAsyncDisposable
                 // A backend still closing files: the temporary directory is left for the system.
             }
         }
+    }
+
+    /// <summary>The postmaster's process id from its pid file, or null when it is not running.</summary>
+    private int? PostmasterPid()
+    {
+        try
+        {
+            var first = File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).FirstOrDefault();
+            return int.TryParse(first, out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The server has stopped: the <c>runuser</c> in front of it may linger, so it is killed, not awaited.</summary>
+    private async Task ReleaseWrapperAsync()
+    {
+        if (_postmaster is null)
+        {
+            return;
+        }
+
+        if (!_postmaster.HasExited)
+        {
+            _postmaster.Kill();
+        }
+
+        await _postmaster.WaitForExitAsync(TimeSpan.FromSeconds(2));
+        await _postmaster.DisposeAsync();
+        _postmaster = null;
     }
 
     private async Task InitializeAsync(CancellationToken cancellationToken)
@@ -186,11 +246,10 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
-    /// <summary>Ready means pg_isready says the server accepts connections.</summary>
+    /// <summary>Ready means the server accepts a connection.</summary>
     private async Task WaitUntilReadyAsync(LocalProcess postmaster, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
-        var isReady = Executables.RequirePostgres("pg_isready");
         while (true)
         {
             if (postmaster.HasExited)
@@ -198,19 +257,34 @@ public sealed class LocalPostgres : IAsyncDisposable
                 throw new InvalidOperationException($"PostgreSQL exited with code {postmaster.ExitCode}:\n{postmaster.Output}");
             }
 
-            await using var probe = LocalProcess.Start("pg_isready", isReady, ["-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", "-q"]);
-            await probe.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            if (probe.HasExited && probe.ExitCode == 0)
+            try
             {
+                await using var connection = await OpenAdminConnectionAsync(cancellationToken);
                 return;
             }
-
-            if (DateTime.UtcNow > deadline)
+            catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
-                throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout.TotalSeconds:0} s:\n{postmaster.Output}");
+                await Task.Delay(50, cancellationToken);
             }
+            catch (NpgsqlException e)
+            {
+                throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout.TotalSeconds:0} s:\n{postmaster.Output}", e);
+            }
+        }
+    }
 
-            await Task.Delay(100, cancellationToken);
+    private async Task<NpgsqlConnection> OpenAdminConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(ConnectionString() + ";Pooling=false;Timeout=5");
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
         }
     }
 

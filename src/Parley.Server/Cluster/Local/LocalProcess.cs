@@ -101,6 +101,9 @@ public sealed class LocalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Signals any process by id (a grandchild, such as the server behind <c>runuser</c>); false when it is gone.</summary>
+    public static bool SignalProcess(int pid, int signal) => SendSignal(pid, signal) == 0;
+
     public void Terminate() => Signal(Signals.Term);
 
     public void Kill() => Signal(Signals.Kill);
@@ -182,6 +185,7 @@ public sealed class LocalProcess : IAsyncDisposable
     /// <summary>Linux signal numbers.</summary>
     public static class Signals
     {
+        public const int Quit = 3;
         public const int Kill = 9;
         public const int Term = 15;
         public const int Cont = 18;
