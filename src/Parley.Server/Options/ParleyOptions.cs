@@ -24,6 +24,13 @@ public sealed class ParleyOptions
 
     public PostgresOptions Postgres { get; set; } = new();
 
+    public RedisOptions Redis { get; set; } = new();
+
+    public ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>Cluster mode: Redis and PostgreSQL are both configured. Neither: embedded mode.</summary>
+    public bool IsCluster => Redis.Url.Length > 0 && Postgres.IsConfigured;
+
     public RetentionOptions Retention { get; set; } = new();
 
     public PresenceOptions Presence { get; set; } = new();

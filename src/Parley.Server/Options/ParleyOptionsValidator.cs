@@ -72,6 +72,27 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
         Require(postgres.AcquireTimeout > TimeSpan.Zero && postgres.CommandTimeout > TimeSpan.Zero && postgres.ConnectionIdleLifetime > TimeSpan.Zero, "Parley:Postgres timeouts and ConnectionIdleLifetime must be positive.");
         Require(postgres.ConnectionLifetime >= TimeSpan.Zero, "Parley:Postgres:ConnectionLifetime must not be negative.");
 
+        var redis = options.Redis;
+        Require(redis.Url.Length > 0 == postgres.IsConfigured,
+            "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.");
+        if (redis.Url.Length > 0)
+        {
+            if (Parley.Redis.RedisConnectionOptions.TryParse(redis.Url, out var parsed, out var error))
+            {
+                foreach (var problem in parsed!.Validate())
+                {
+                    errors.Add("Parley:Redis:Url: " + problem);
+                }
+            }
+            else
+            {
+                errors.Add("Parley:Redis:Url: " + error);
+            }
+        }
+
+        Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(char.IsWhiteSpace), "Parley:Redis:KeyPrefix must be at most 64 characters without white space.");
+        Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
+
         var retention = options.Retention;
         Require(retention.MaxMessagesPerStream >= 0, "Parley:Retention:MaxMessagesPerStream must not be negative.");
         Require(retention.MaxAge >= TimeSpan.Zero, "Parley:Retention:MaxAge must not be negative.");

@@ -82,19 +82,26 @@ internal sealed class MessagePublisher(
     /// Sends an ephemeral frame to a room's members on every node, except the connection named by
     /// <paramref name="exclude"/>. Never stored; lost if the broker is down.
     /// </summary>
-    public async Task PublishEphemeralAsync(StreamId room, byte[] frame, string exclude, string source)
+    public Task PublishEphemeralAsync(StreamId room, byte[] frame, string exclude, string source)
     {
         metrics.Published("ephemeral", source);
         var envelope = new Envelope(node.Id, EnvelopeKind.Ephemeral, 0, frame, exclude);
         dispatcher.DeliverLocal(room, envelope);
-        await PublishToBrokerAsync(room, envelope);
+        _ = PublishToBrokerAsync(room, envelope);
+        return Task.CompletedTask;
     }
 
-    private async Task FanOutAsync(StreamId stream, long seq, byte[] frame, DateTimeOffset acceptedAt)
+    /// <summary>
+    /// Local members first, then the broker. The broker publish is started, not awaited: the
+    /// sender's ack never waits on the broker (a stalled Redis must not stall acknowledgements),
+    /// and publishes are issued in commit order, which the broker keeps per topic.
+    /// </summary>
+    private Task FanOutAsync(StreamId stream, long seq, byte[] frame, DateTimeOffset acceptedAt)
     {
         var envelope = new Envelope(node.Id, EnvelopeKind.Durable, seq, frame, "", acceptedAt.ToUnixTimeMilliseconds());
         dispatcher.DeliverLocal(stream, envelope);
-        await PublishToBrokerAsync(stream, envelope);
+        _ = PublishToBrokerAsync(stream, envelope);
+        return Task.CompletedTask;
     }
 
     private async Task PublishToBrokerAsync(StreamId stream, Envelope envelope)
