@@ -18,8 +18,11 @@ public interface IBroker : IAsyncDisposable
     /// <summary>Stops delivering <paramref name="topic"/>. Unsubscribing a topic never subscribed is a no-op.</summary>
     Task UnsubscribeAsync(string topic, CancellationToken cancellationToken);
 
-    /// <summary>Whether the broker is reachable now; shown by health.</summary>
+    /// <summary>Whether the broker's connections are up now.</summary>
     bool IsConnected { get; }
+
+    /// <summary>A round trip to the broker for health checks; throws when it does not answer in time.</summary>
+    Task PingAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Receives envelopes for subscribed topics. Called from the broker's delivery loop: must not block.</summary>

@@ -39,6 +39,9 @@ internal sealed class MemoryBroker : IBroker
 
     public bool IsConnected => !Volatile.Read(ref _disposed);
 
+    public Task PingAsync(CancellationToken cancellationToken)
+        => IsConnected ? Task.CompletedTask : Task.FromException(new ObjectDisposedException(nameof(MemoryBroker)));
+
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -9,7 +9,7 @@ namespace Parley.Server.Http;
 /// <summary>Health for load balancers and operators, and the Prometheus scrape.</summary>
 internal static class HealthEndpoints
 {
-    /// <summary>How long a health check waits for the store before calling it down.</summary>
+    /// <summary>How long a health check waits for the store or the broker before calling it down.</summary>
     private static readonly TimeSpan StoreCheckTimeout = TimeSpan.FromSeconds(2);
 
     public static void Map(IEndpointRouteBuilder app)
@@ -23,14 +23,16 @@ internal static class HealthEndpoints
 
     private static async Task<IResult> HealthAsync(NodeIdentity node, IMessageStore store, IBroker broker, ConnectionRegistry registry, DrainState drain, TimeProvider clock)
     {
-        var storeOk = await StoreAnswersAsync(store);
-        var status = drain.IsDraining ? "draining" : storeOk && broker.IsConnected ? "ok" : "degraded";
+        var storeCheck = StoreAnswersAsync(store);
+        var brokerOk = await BrokerAnswersAsync(broker);
+        var storeOk = await storeCheck;
+        var status = drain.IsDraining ? "draining" : storeOk && brokerOk ? "ok" : "degraded";
         return Results.Json(new HealthReply(
             status,
             node.Id,
             node.Mode == NodeMode.Embedded ? "embedded" : "cluster",
             storeOk ? "ok" : "down",
-            broker.IsConnected ? "ok" : "down",
+            brokerOk ? "ok" : "down",
             registry.Count,
             (long)(clock.GetUtcNow() - node.StartedAt).TotalSeconds));
     }
@@ -39,6 +41,20 @@ internal static class HealthEndpoints
         => !drain.IsDraining && await StoreAnswersAsync(store)
             ? Results.Text("ready")
             : Results.Text(drain.IsDraining ? "draining" : "store unavailable", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<bool> BrokerAnswersAsync(IBroker broker)
+    {
+        using var timeout = new CancellationTokenSource(StoreCheckTimeout);
+        try
+        {
+            await broker.PingAsync(timeout.Token).WaitAsync(timeout.Token);
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
 
     private static async Task<bool> StoreAnswersAsync(IMessageStore store)
     {
