@@ -133,7 +133,7 @@ internal sealed class RawClient : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var buffer = new byte[1 << 20];
+        var buffer = new byte[1 << 18];
         try
         {
             while (true)

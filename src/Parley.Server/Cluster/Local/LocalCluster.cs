@@ -5,7 +5,7 @@ namespace Parley.Server.Cluster.Local;
 /// <summary>What a local cluster is made of.</summary>
 public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort, string Directory, ParleyLauncher Launcher)
 {
-    /// <summary>Settings given to every node, as configuration keys below <c>Parley:</c> (e.g. <c>Limits:ConnectionsPerUser</c>).</summary>
+    /// <summary>Configuration given to every node, by full key (e.g. <c>Parley:Limits:ConnectionsPerUser</c>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
 
@@ -80,10 +80,10 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var settings = new Dictionary<string, string>(Spec.Settings, StringComparer.Ordinal)
         {
-            ["Redis:Url"] = Redis.Url,
-            ["Postgres:ConnectionString"] = PostgresConnectionString,
-            ["Auth:HmacSecret"] = Secret,
-            ["Auth:DisableDevelopmentKey"] = "true",
+            ["Parley:Redis:Url"] = Redis.Url,
+            ["Parley:Postgres:ConnectionString"] = PostgresConnectionString,
+            ["Parley:Auth:HmacSecret"] = Secret,
+            ["Parley:Auth:DisableDevelopmentKey"] = "true",
         };
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
         _nodes.Add(node);

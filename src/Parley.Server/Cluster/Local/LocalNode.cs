@@ -56,7 +56,7 @@ public sealed class LocalNode : IAsyncDisposable
         };
         foreach (var (key, value) in _settings)
         {
-            environment["Parley__" + key.Replace(":", "__", StringComparison.Ordinal)] = value;
+            environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         _process = LocalProcess.Start(NodeId, _launcher.FileName, [.. _launcher.Prefix, "serve", "--data", DataDirectory, "--urls", $"http://127.0.0.1:{Port}"], environment);
