@@ -59,20 +59,26 @@ public sealed class RedisBrokerTests(SharedRedisServer redis) : BrokerSpec, ICla
     {
         var server = await OwnServerAsync();
         var (a, b) = (await NodeAsync(server), await NodeAsync(server));
-        var topic = Topic("room");
-        var sink = new RecordingSink();
+        var (topic, refusedTopic) = (Topic("room"), Topic("refused"));
+        var (sink, refusedSink) = (new RecordingSink(), new RecordingSink());
         await b.SubscribeAsync(topic, sink, default);
 
         await server.StopAsync();
         await Eventually.TrueAsync(() => !a.IsConnected && !b.IsConnected, "both nodes noticed Redis is gone");
         var refused = await Assert.ThrowsAsync<RedisConnectionException>(() => a.PublishAsync(topic, Message("n-a", 1), default));
         Assert.Contains("PUBLISH was not sent", refused.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<RedisConnectionException>(() => b.SubscribeAsync(refusedTopic, refusedSink, default));
 
         await server.StartAgainAsync();
         await Eventually.TrueAsync(() => sink.Reconnects == 1 && a.IsConnected, "both nodes are back");
         await a.PublishAsync(topic, Message("n-a", 2), default);
         await sink.WaitForAsync(1, "the publish after the outage arrived");
         Assert.Equal(2, Assert.Single(sink.Envelopes).Seq);
+
+        // A subscribe that failed is not quietly made good later: its caller was told it failed.
+        var raw = await Own(RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(server.Url)));
+        Assert.Equal(0, (await raw.ExecuteAsync("PUBSUB", "NUMSUB", _prefix + "s:" + refusedTopic)).Items[1].AsInt64());
+        Assert.Equal(0, refusedSink.Reconnects);
     }
 
     [Fact]

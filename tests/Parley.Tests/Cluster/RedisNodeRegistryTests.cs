@@ -12,7 +12,7 @@ public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : NodeRegist
 {
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
 
-    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(400);
+    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task Nodes_announced_through_separate_connections_see_each_other()

@@ -13,7 +13,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
     private readonly List<RedisConnection> _connections = [];
 
-    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(400);
+    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(500);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -14,12 +14,20 @@ if redis.call('ZREM', KEYS[2], ARGV[2]) == 0 then
   return 0
 end
 
+-- Each key left with entries now expires with its latest one, so a removed long-lived connection
+-- does not keep a room's keys alive.
+local left = 1
 local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if #latest > 0 then
-  -- Keys keep their expiry: it is at least that of every entry left, which is all that matters.
   redis.call('ZADD', KEYS[1], latest[2], ARGV[1])
-  return 0
+  redis.call('PEXPIREAT', KEYS[2], latest[2])
+  left = 0
+else
+  redis.call('ZREM', KEYS[1], ARGV[1])
 end
 
-redis.call('ZREM', KEYS[1], ARGV[1])
-return 1
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if #last > 0 then
+  redis.call('PEXPIREAT', KEYS[1], last[2])
+end
+return left
