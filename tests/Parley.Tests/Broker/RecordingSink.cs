@@ -10,6 +10,7 @@ internal sealed class RecordingSink(Action<Envelope>? onEnvelope = null) : IEnve
     private readonly List<(string Topic, Envelope Envelope)> _received = [];
     private int _inside;
     private int _overlaps;
+    private int _reconnects;
 
     public int Count
     {
@@ -47,6 +48,9 @@ internal sealed class RecordingSink(Action<Envelope>? onEnvelope = null) : IEnve
     /// <summary>Times a call started while another was still running.</summary>
     public int Overlaps => Volatile.Read(ref _overlaps);
 
+    /// <summary>Times the broker said it reconnected.</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
     public void OnEnvelope(string topic, Envelope envelope)
     {
         if (Interlocked.Increment(ref _inside) > 1)
@@ -69,9 +73,7 @@ internal sealed class RecordingSink(Action<Envelope>? onEnvelope = null) : IEnve
         }
     }
 
-    public void OnReconnected()
-    {
-    }
+    public void OnReconnected() => Interlocked.Increment(ref _reconnects);
 
     public Task WaitForAsync(int count, string what) => Eventually.TrueAsync(() => Count >= count, what);
 }

@@ -1,0 +1,93 @@
+using Parley.Redis;
+
+namespace Parley.Server.Limits;
+
+/// <summary>
+/// Connection slots of cluster mode, counted across every node. Per tenant a ZSET of
+/// <c>{user}/{connection}</c> (<c>{prefix}c:{tenant}</c>) and per user in the tenant a ZSET of
+/// connection ids (<c>{prefix}c:{tenant}/{user}</c>; identifiers never contain '/'), each entry
+/// scored by its expiry. Acquire is one Lua script that drops expired slots, checks the user's
+/// limit, then the tenant's, and adds to both: atomic, so 200 nodes racing for the last place admit
+/// exactly one. Time comes from the Redis server, so nodes' clocks do not matter; a node that dies
+/// stops renewing and its slots expire by themselves, as do the keys of a tenant with none left.
+/// </summary>
+internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPrefix) : IConnectionLimiter
+{
+    private static readonly RedisScript Acquire = Script("slot_acquire.lua");
+    private static readonly RedisScript Renew = Script("slot_renew.lua");
+    private static readonly RedisScript Release = Script("slot_release.lua");
+    private static readonly RedisScript Count = Script("slot_count.lua");
+
+    public async Task<SlotResult> TryAcquireAsync(ConnectionSlot slot, ConnectionQuota quota, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = await redis.EvalAsync(
+            Acquire,
+            [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User)],
+            slot.User,
+            slot.ConnectionId,
+            Milliseconds(ttl),
+            ScriptLimit(quota.PerUser),
+            ScriptLimit(quota.PerTenant));
+        return reply.AsInt64() switch
+        {
+            0 => SlotResult.Acquired,
+            1 => SlotResult.UserLimitReached,
+            2 => SlotResult.TenantLimitReached,
+            var other => throw new InvalidOperationException($"The slot script answered {other}, which is no result it defines."),
+        };
+    }
+
+    /// <summary>One script per tenant (its keys are all it touches), issued together.</summary>
+    public async Task RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var ttlMs = Milliseconds(ttl);
+        var renewals = slots.GroupBy(s => s.Tenant, StringComparer.Ordinal).Select(tenant =>
+        {
+            var held = tenant.ToArray();
+            var keys = new RedisArg[1 + held.Length];
+            var args = new RedisArg[1 + (2 * held.Length)];
+            keys[0] = TenantKey(tenant.Key);
+            args[0] = ttlMs;
+            for (var i = 0; i < held.Length; i++)
+            {
+                keys[1 + i] = UserKey(tenant.Key, held[i].User);
+                args[1 + (2 * i)] = held[i].User;
+                args[2 + (2 * i)] = held[i].ConnectionId;
+            }
+
+            return redis.EvalAsync(Renew, keys, args);
+        }).ToArray();
+        await Task.WhenAll(renewals);
+    }
+
+    public async Task ReleaseAsync(ConnectionSlot slot, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        await redis.EvalAsync(Release, [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User)], slot.User, slot.ConnectionId);
+    }
+
+    public Task<int> CountUserAsync(string tenant, string user, CancellationToken cancellationToken) => CountAsync(UserKey(tenant, user), cancellationToken);
+
+    public Task<int> CountTenantAsync(string tenant, CancellationToken cancellationToken) => CountAsync(TenantKey(tenant), cancellationToken);
+
+    private async Task<int> CountAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reply = await redis.EvalAsync(Count, [key]);
+        return checked((int)reply.AsInt64());
+    }
+
+    private string TenantKey(string tenant) => $"{keyPrefix}c:{tenant}";
+
+    private string UserKey(string tenant, string user) => $"{keyPrefix}c:{tenant}/{user}";
+
+    /// <summary>The scripts' form of a limit: the quota, or -1 for unlimited.</summary>
+    private static long ScriptLimit(Limit limit) => limit.Quota ?? -1;
+
+    /// <summary>At least 1 ms: a zero TTL would make the slot expire in the same step it is taken.</summary>
+    private static long Milliseconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalMilliseconds));
+
+    private static RedisScript Script(string name) => RedisScript.FromResource(typeof(RedisConnectionLimiter).Assembly, name);
+}
