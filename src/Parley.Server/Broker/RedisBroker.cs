@@ -42,6 +42,17 @@ internal sealed class RedisBroker : IBroker
 
     public bool IsConnected => !_disposed && _connection.IsConnected && _subscriber.IsConnected;
 
+    /// <summary>PING on the command connection; a stalled server fails it by timeout even while the socket is up.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        if (!_subscriber.IsConnected)
+        {
+            throw new RedisConnectionException("The subscriber connection to Redis is down.");
+        }
+
+        await _connection.ExecuteAsync("PING").WaitAsync(cancellationToken);
+    }
+
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

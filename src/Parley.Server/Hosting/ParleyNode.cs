@@ -16,8 +16,9 @@ namespace Parley.Server.Hosting;
 
 /// <summary>
 /// Composes a node: options validated before anything opens, then the store, broker, presence,
-/// limiter and verifier for the mode, then the WebSocket and HTTP endpoints. Embedded mode (the
-/// default) uses SQLite in the data directory and the in-process broker.
+/// limiter and registry for the mode, the token verifier, then the WebSocket and HTTP endpoints.
+/// Embedded mode (the default) uses SQLite in the data directory and the in-process broker;
+/// cluster mode, chosen when Redis and PostgreSQL are both configured, uses them instead.
 /// </summary>
 internal static class ParleyNode
 {
@@ -36,7 +37,8 @@ internal static class ParleyNode
             throw new OptionsValidationException(ParleyOptions.Section, typeof(ParleyOptions), validation.Failures);
         }
 
-        var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, NodeMode.Embedded);
+        var mode = options.IsCluster ? NodeMode.Cluster : NodeMode.Embedded;
+        var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, mode);
         var services = builder.Services;
         services.AddOptions<ParleyOptions>().Bind(builder.Configuration.GetSection(ParleyOptions.Section));
         services.AddSingleton<IValidateOptions<ParleyOptions>, ParleyOptionsValidator>();
@@ -45,7 +47,16 @@ internal static class ParleyNode
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes);
 
-        await AddEmbeddedBackendsAsync(services, options, cancellationToken);
+        if (mode == NodeMode.Cluster)
+        {
+            await ClusterBackends.AddAsync(services, options, cancellationToken);
+        }
+        else
+        {
+            await EmbeddedBackends.AddAsync(services, options, cancellationToken);
+        }
+
+        Verification.Add(services, options);
         AddCore(services);
         services.AddOpenApi();
 
@@ -60,32 +71,6 @@ internal static class ParleyNode
         ClusterEndpoints.Map(app);
         app.MapOpenApi();
         return app;
-    }
-
-    /// <summary>SQLite, the in-process broker and in-memory presence and limits.</summary>
-    private static async Task AddEmbeddedBackendsAsync(IServiceCollection services, ParleyOptions options, CancellationToken cancellationToken)
-    {
-        var sqlitePath = options.Store.SqlitePath.Length > 0 ? options.Store.SqlitePath : Path.Combine(options.DataDirectory, "parley.db");
-        var store = await SqliteMessageStore.OpenAsync(sqlitePath, cancellationToken);
-        services.AddSingleton<IMessageStore>(store);
-        services.AddSingleton<IBroker, MemoryBroker>();
-        services.AddSingleton<IPresenceStore>(sp => new MemoryPresenceStore(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IConnectionLimiter>(sp => new MemoryConnectionLimiter(sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<INodeRegistry>(sp => new MemoryNodeRegistry(sp.GetRequiredService<TimeProvider>()));
-
-        var developmentSecret = options.Auth.DisableDevelopmentKey || options.Auth.HmacSecret.Length > 0
-            ? null
-            : DevelopmentKey.LoadOrCreate(options.DataDirectory);
-        services.AddHttpClient();
-        services.AddSingleton<ITokenVerifier>(sp =>
-        {
-            var auth = sp.GetRequiredService<IOptions<ParleyOptions>>().Value.Auth;
-            var clock = sp.GetRequiredService<TimeProvider>();
-            IVerificationKeySource? jwks = auth.JwksUrl.Length > 0
-                ? new JwksKeySource(auth, sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks"), clock, sp.GetRequiredService<ILogger<JwksKeySource>>())
-                : null;
-            return new JwtTokenVerifier(auth, developmentSecret, jwks, clock, sp.GetRequiredService<ILogger<JwtTokenVerifier>>());
-        });
     }
 
     /// <summary>What every mode shares.</summary>
@@ -105,7 +90,8 @@ internal static class ParleyNode
         {
             // Instruments exist from the start, so a scrape lists them before their first use.
             sp.GetRequiredService<ProcessMetrics>();
-            return new PrometheusExporter();
+            // Npgsql's own meter reports pool usage and waits: the pool-saturation alert.
+            return new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
         });
         services.AddSingleton<StreamDispatcher>();
         services.AddSingleton<MessagePublisher>();

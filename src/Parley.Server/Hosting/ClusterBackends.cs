@@ -1,0 +1,39 @@
+using Parley.Redis;
+using Parley.Server.Broker;
+using Parley.Server.Cluster;
+using Parley.Server.Limits;
+using Parley.Server.Options;
+using Parley.Server.Presence;
+using Parley.Server.Rooms;
+using Parley.Server.Store;
+
+namespace Parley.Server.Hosting;
+
+/// <summary>
+/// Cluster mode: PostgreSQL holds every message; Redis carries fan-out, presence, connection
+/// slots and the node registry, all of which may be lost. A node starts only when both answer;
+/// afterwards either may come and go, and health reports it.
+/// </summary>
+internal static class ClusterBackends
+{
+    public static async Task AddAsync(IServiceCollection services, ParleyOptions options, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => b.AddConsole());
+        var store = await PostgresMessageStore.OpenAsync(options.Postgres, loggers.CreateLogger<PostgresMessageStore>(), cancellationToken);
+        services.AddSingleton<IMessageStore>(store);
+
+        var redisOptions = RedisConnectionOptions.Parse(options.Redis.Url);
+        var prefix = options.Redis.KeyPrefix;
+        var metrics = new RedisMetrics();
+        services.AddSingleton(metrics);
+        var connection = await RedisConnection.ConnectAsync(redisOptions, loggers.CreateLogger<RedisConnection>(), metrics, cancellationToken);
+        var subscriber = await RedisSubscriber.ConnectAsync(redisOptions, loggers.CreateLogger<RedisSubscriber>(), metrics, cancellationToken);
+        services.AddSingleton(connection);
+        services.AddSingleton(subscriber);
+        services.AddSingleton<IBroker>(sp => new RedisBroker(connection, subscriber, prefix, sp.GetRequiredService<ILogger<RedisBroker>>()));
+        services.AddSingleton<IPresenceStore>(new RedisPresenceStore(connection, prefix));
+        services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(connection, prefix));
+        services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(connection, prefix));
+        services.AddHostedService(sp => new HeadCheck(sp.GetRequiredService<StreamDispatcher>(), options.Cluster.HeadCheckInterval, sp.GetRequiredService<TimeProvider>()));
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
+using Parley.Server.Options;
+
+namespace Parley.Server.Hosting;
+
+/// <summary>The token verifier: configured keys, the JWKS source, and in embedded mode the development key.</summary>
+internal static class Verification
+{
+    public static void Add(IServiceCollection services, ParleyOptions options)
+    {
+        var developmentSecret = options.Auth.DisableDevelopmentKey || options.Auth.HmacSecret.Length > 0
+            ? null
+            : DevelopmentKey.LoadOrCreate(options.DataDirectory);
+        services.AddHttpClient();
+        services.AddSingleton<ITokenVerifier>(sp =>
+        {
+            var auth = sp.GetRequiredService<IOptions<ParleyOptions>>().Value.Auth;
+            var clock = sp.GetRequiredService<TimeProvider>();
+            IVerificationKeySource? jwks = auth.JwksUrl.Length > 0
+                ? new JwksKeySource(auth, sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks"), clock, sp.GetRequiredService<ILogger<JwksKeySource>>())
+                : null;
+            return new JwtTokenVerifier(auth, developmentSecret, jwks, clock, sp.GetRequiredService<ILogger<JwtTokenVerifier>>());
+        });
+    }
+}
