@@ -64,6 +64,31 @@ public sealed class ParleyOptionsValidatorTests
         { "negative flush timeout", "Parley:Drain durations must not be negative." },
     };
 
+    [Theory]
+    [InlineData("redis://127.0.0.1:6379", "", "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.")]
+    [InlineData("", "Host=db;Database=parley", "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.")]
+    [InlineData("rediss://cache:6380", "Host=db;Database=parley", "Parley:Redis:Url: ")]
+    [InlineData("http://cache", "Host=db;Database=parley", "Parley:Redis:Url: ")]
+    public void Cluster_settings_are_refused_unless_redis_and_postgres_are_both_valid(string redis, string postgres, string message)
+    {
+        var options = new ParleyOptions();
+        options.Redis.Url = redis;
+        options.Postgres.ConnectionString = postgres;
+        var result = new ParleyOptionsValidator().Validate(null, options);
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Redis_and_postgres_together_make_a_valid_cluster_configuration()
+    {
+        var options = new ParleyOptions();
+        options.Redis.Url = "redis://:secret@cache:6379/2";
+        options.Postgres.ConnectionString = "Host=db;Database=parley;Username=parley";
+        Assert.True(new ParleyOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(options.IsCluster);
+    }
+
     [Fact]
     public void The_defaults_are_valid()
     {

@@ -21,6 +21,8 @@ public sealed class PostgresOptionsTests
     public void A_bad_postgres_setting_is_reported_at_start(string setting, Action<PostgresOptions> spoil, string message)
     {
         var options = new ParleyOptions();
+        options.Redis.Url = "redis://127.0.0.1:6379";
+        options.Postgres.ConnectionString = "Host=127.0.0.1;Database=parley";
         spoil(options.Postgres);
 
         var result = new ParleyOptionsValidator().Validate(null, options);
