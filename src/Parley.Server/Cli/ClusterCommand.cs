@@ -26,6 +26,20 @@ internal static class ClusterCommand
                 return 2;
             }
 
+            // Ctrl-C and SIGTERM both stop the cluster cleanly: every child is stopped before exit.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            cancellationToken = stop.Token;
+
             var directory = Path.GetFullPath(result.GetValue(dir)!);
             var spec = new LocalClusterSpec(count, kind.Value, result.GetValue(port), directory, ParleyLauncher.Current());
             LocalCluster cluster;

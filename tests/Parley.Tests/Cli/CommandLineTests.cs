@@ -56,6 +56,37 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Cluster_up_starts_a_working_cluster_behind_nginx_and_stops_everything_on_sigterm()
+    {
+        var port = ParleyProcess.FreePort();
+        using var cluster = ParleyProcess.Start("cluster", "up", "--nodes", "2", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", _data);
+        await Eventually.TrueAsync(() => cluster.Output.Contains("Cluster up.", StringComparison.Ordinal) || cluster.HasExited, "the cluster reports it is up", TimeSpan.FromSeconds(90));
+        Assert.False(cluster.HasExited, cluster.Output);
+        Assert.Contains("node-1", cluster.Output, StringComparison.Ordinal);
+        Assert.Contains("node-2", cluster.Output, StringComparison.Ordinal);
+        Assert.Contains($"http://127.0.0.1:{port}/", cluster.Output, StringComparison.Ordinal);
+
+        var (exit, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", _data);
+        Assert.Equal(0, exit);
+        await using (var client = await RawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/v1/ws"), token))
+        {
+            await client.SendAsync("""{"op":"join","rid":1,"room":"up"}""");
+            await client.ExpectAsync("joined");
+            await client.SendAsync("""{"op":"send","rid":2,"room":"up","id":"u-1","body":"hello cluster"}""");
+            await client.ExpectAsync("msg");
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var nodes = await http.GetFromJsonAsync<JsonElement>("/api/v1/cluster");
+        Assert.Equal(2, nodes.GetProperty("count").GetInt32());
+
+        cluster.Terminate();
+        await cluster.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, cluster.ExitCode);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/healthz/live"));
+    }
+
+    [Fact]
     public async Task Serve_refuses_to_start_with_a_bad_option_and_names_it()
     {
         var (exit, output) = await ParleyProcess.RunAsync("serve", "--data", _data, "--urls", "http://127.0.0.1:0", "--Parley:Limits:RoomsPerConnection=0");

@@ -2,8 +2,12 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Parley.Client;
 using Parley.Server.Cluster.Local;
 using Parley.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Parley.Tests.Cluster;
 
@@ -21,7 +25,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 }
 
 /// <summary>Stateless nodes: any client and any request on any node, one ordered stream per room.</summary>
-public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     private LocalCluster Cluster => fixture.Cluster;
 
@@ -168,5 +172,49 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
             Assert.Equal("hi bob", msg.GetProperty("body").GetString());
             await bob.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task Cross_node_publish_to_deliver_latency_is_measured_against_same_node_delivery()
+    {
+        const int Count = 300;
+        var clock = Stopwatch.StartNew();
+        var sentAt = new ConcurrentDictionary<string, long>();
+        var sameNode = new ConcurrentDictionary<string, long>();
+        var crossNode = new ConcurrentDictionary<string, long>();
+        await using var local = await SubscribeAsync(Cluster.Nodes[0].WebSocketUri, "lat-local", sameNode, clock);
+        await using var remote = await SubscribeAsync(Cluster.Nodes[1].WebSocketUri, "lat-remote", crossNode, clock);
+        await using var sender = new ParleyClient(new ParleyClientOptions { Url = Cluster.Nodes[0].WebSocketUri, TokenProvider = _ => ValueTask.FromResult(Cluster.Token("acme", "lat-sender")) });
+        await sender.ConnectAsync();
+        for (var i = 0; i < Count; i++)
+        {
+            var id = $"lat-{i}";
+            sentAt[id] = clock.ElapsedTicks;
+            await sender.SendAsync("latency", i, messageId: id);
+        }
+
+        await Eventually.TrueAsync(() => sameNode.Count == Count && crossNode.Count == Count, "both subscribers receive every message", TimeSpan.FromSeconds(30));
+        static double Percentile(IEnumerable<double> values, double p)
+        {
+            var sorted = values.Order().ToList();
+            return sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+        }
+
+        var same = sameNode.Select(r => (r.Value - sentAt[r.Key]) * 1000.0 / Stopwatch.Frequency).ToList();
+        var cross = crossNode.Select(r => (r.Value - sentAt[r.Key]) * 1000.0 / Stopwatch.Frequency).ToList();
+        var line = $"publish-to-deliver over {Count} sequential sends: same node p50 {Percentile(same, 0.5):0.00} ms, p99 {Percentile(same, 0.99):0.00} ms; "
+            + $"cross node (Redis) p50 {Percentile(cross, 0.5):0.00} ms, p99 {Percentile(cross, 0.99):0.00} ms; "
+            + $"ratio cross/same p50 {Percentile(cross, 0.5) / Percentile(same, 0.5):0.00}, p99 {Percentile(cross, 0.99) / Percentile(same, 0.99):0.00}";
+        output.WriteLine(line);
+        Console.WriteLine(line);
+    }
+
+    private async Task<ParleyClient> SubscribeAsync(Uri url, string user, ConcurrentDictionary<string, long> received, Stopwatch clock)
+    {
+        var client = new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = _ => ValueTask.FromResult(Cluster.Token("acme", user)) });
+        client.MessageReceived += m => received.TryAdd(m.Id, clock.ElapsedTicks);
+        await client.ConnectAsync();
+        await client.JoinAsync("latency");
+        return client;
     }
 }
