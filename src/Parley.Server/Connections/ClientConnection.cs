@@ -53,8 +53,11 @@ internal sealed class ClientConnection
 
     public TokenBucket PublishBucket { get; }
 
-    /// <summary>Rooms joined, by room name. Written only by the connection's read loop.</summary>
-    public Dictionary<string, StreamSubscription> Rooms { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Rooms joined, by room name. Written only by the connection's read loop; concurrent because
+    /// the supervisor's heartbeat reads it to renew presence while the loop joins and leaves.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, StreamSubscription> Rooms { get; } = new(StringComparer.Ordinal);
 
     public StreamSubscription? InboxSubscription { get; set; }
 

@@ -52,7 +52,7 @@ internal sealed partial class Session
         }
         catch
         {
-            connection.Rooms.Remove(stream.Name);
+            connection.Rooms.TryRemove(stream.Name, out _);
             throw;
         }
 
@@ -77,7 +77,7 @@ internal sealed partial class Session
 
     private async Task LeaveRoomAsync(string room, StreamSubscription subscription)
     {
-        connection.Rooms.Remove(room);
+        connection.Rooms.TryRemove(room, out _);
         await services.Dispatcher.LeaveAsync(subscription);
         await services.Presence.LeftAsync(subscription.Stream, new PresenceMember(Principal.User, connection.Id));
     }

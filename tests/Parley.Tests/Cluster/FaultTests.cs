@@ -18,11 +18,33 @@ public sealed class FaultTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync();
         var stream = new SteadyStream(cluster, output);
         var victim = cluster.Nodes[1];
+
+        // A member held only by the victim: its presence must expire with the node.
+        var bystander = await RawClient.ConnectAsync(victim.WebSocketUri, cluster.Token("acme", "bystander"));
+        await bystander.SendAsync("""{"op":"join","rid":1,"room":"steady"}""");
+        await bystander.ExpectAsync("joined");
+        await using var observer = await RawClient.ConnectAsync(cluster.Nodes[0].WebSocketUri, cluster.Token("acme", "observer"));
+
         await stream.RunAsync("kill -9 of a node", async () =>
         {
             victim.Process.Kill();
             await victim.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }, healthWatch: cluster.Nodes[0]);
+
+        var asked = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            await observer.SendAsync($$"""{"op":"presence","rid":{{++asked}},"room":"steady"}""");
+            var reply = await observer.ExpectAsync("presence", f => f.TryGetProperty("rid", out var r) && r.GetInt32() == asked);
+            return !reply.GetProperty("users").EnumerateArray().Any(u => u.GetString() == "bystander");
+        }, "the dead node's member leaves presence within the TTL", TimeSpan.FromSeconds(15));
+        await Eventually.TrueAsync(async () =>
+        {
+            using var http = new HttpClient();
+            var nodes = await http.GetStringAsync(new Uri(cluster.Nodes[0].HttpUri, "/api/v1/cluster"));
+            return !nodes.Contains(victim.NodeId, StringComparison.Ordinal);
+        }, "the dead node leaves the registry within the TTL", TimeSpan.FromSeconds(15));
+        await bystander.DisposeAsync();
     }
 
     [Fact]

@@ -133,4 +133,37 @@ public sealed class ConnectionHygieneTests
 
         await node.DisposeAsync();
     }
+
+    [Fact]
+    public async Task The_heartbeat_keeps_a_live_members_presence_past_the_ttl_and_it_goes_with_the_connection()
+    {
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
+        {
+            ["Parley:Presence:Ttl"] = "00:00:02",
+            ["Parley:Presence:HeartbeatInterval"] = "00:00:00.500",
+        });
+        await using var watcher = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "watcher"));
+        var member = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "member"));
+        await member.SendAsync("""{"op":"join","rid":1,"room":"heartbeat"}""");
+        await member.ExpectAsync("joined");
+
+        // Three TTLs later the member is still listed: the heartbeat renewed its entry.
+        var listed = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.TrueAsync(async () =>
+        {
+            await watcher.SendAsync($$"""{"op":"presence","rid":{{++listed}},"room":"heartbeat"}""");
+            var reply = await watcher.ExpectAsync("presence", f => f.TryGetProperty("rid", out var r) && r.GetInt32() == listed);
+            Assert.Contains("member", reply.GetProperty("users").EnumerateArray().Select(u => u.GetString()));
+            return clock.Elapsed > TimeSpan.FromSeconds(6);
+        }, "six seconds pass with the member listed", TimeSpan.FromSeconds(15));
+
+        await member.DisposeAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            await watcher.SendAsync($$"""{"op":"presence","rid":{{++listed}},"room":"heartbeat"}""");
+            var reply = await watcher.ExpectAsync("presence", f => f.TryGetProperty("rid", out var r) && r.GetInt32() == listed);
+            return reply.GetProperty("users").GetArrayLength() == 0;
+        }, "the member leaves presence with its connection");
+    }
 }
