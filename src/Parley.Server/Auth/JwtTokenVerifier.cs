@@ -20,13 +20,15 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
     private readonly AuthOptions _options;
     private readonly VerificationKey[] _keys;
     private readonly IVerificationKeySource? _jwks;
+    private readonly TenantKeys? _tenantKeys;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly JsonWebTokenHandler _handler = new();
 
     /// <param name="developmentSecret">The embedded development key, or null; ignored when <see cref="AuthOptions.DisableDevelopmentKey"/> is set.</param>
     /// <param name="jwks">The JWKS source when <see cref="AuthOptions.JwksUrl"/> is configured.</param>
-    public JwtTokenVerifier(AuthOptions options, string? developmentSecret, IVerificationKeySource? jwks, TimeProvider clock, ILogger<JwtTokenVerifier> logger)
+    /// <param name="directory">The tenant directory whose tenant-registered keys also verify, each for its own tenant only.</param>
+    public JwtTokenVerifier(AuthOptions options, string? developmentSecret, IVerificationKeySource? jwks, TimeProvider clock, ILogger<JwtTokenVerifier> logger, Tenancy.ITenantDirectory? directory = null)
     {
         var keys = new List<VerificationKey>();
         if (options.HmacSecret.Length > 0)
@@ -40,7 +42,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         }
 
         keys.AddRange(options.PublicKeys.Select(VerificationKey.FromPem));
-        if (keys.Count == 0 && jwks is null)
+        if (keys.Count == 0 && jwks is null && directory is null)
         {
             throw new InvalidOperationException("No token verification key is configured: set Auth:HmacSecret, Auth:PublicKeys or Auth:JwksUrl.");
         }
@@ -48,6 +50,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         _options = options;
         _keys = [.. keys];
         _jwks = jwks;
+        _tenantKeys = directory is null ? null : new TenantKeys(directory);
         _clock = clock;
         _logger = logger;
     }
@@ -88,13 +91,25 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
 
         var algorithm = jwt.Alg;
         var keyId = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
+        // The node's own keys may sign for any tenant; a tenant's registered keys only for itself.
         var keys = await CandidateKeysAsync(algorithm, keyId, cancellationToken);
-        if (keys.Count == 0)
+        var signature = keys.Count == 0 ? null : await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, keys));
+        string? signedForTenant = null;
+        if (signature is not { IsValid: true } && _tenantKeys is not null && jwt.TryGetPayloadValue<string>("tenant", out var claimedTenant) && Tenancy.Identifiers.IsValid(claimedTenant))
+        {
+            var tenantKeys = _tenantKeys.For(claimedTenant).Where(k => k.Algorithm == algorithm && k.Matches(keyId)).Select(k => k.Key).ToList();
+            if (tenantKeys.Count > 0)
+            {
+                signature = await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, tenantKeys));
+                signedForTenant = claimedTenant;
+            }
+        }
+
+        if (signature is null)
         {
             return Refuse(TokenRefusal.Invalid, "no key for the algorithm and key id");
         }
 
-        var signature = await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, keys));
         if (!signature.IsValid)
         {
             return Refuse(TokenRefusal.Invalid, "bad signature", signature.Exception);
@@ -105,10 +120,17 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
             return Refuse(TokenRefusal.Invalid, "missing or malformed claims");
         }
 
-        if (!string.Equals(claims.Issuer, _options.Issuer, StringComparison.Ordinal)
+        // A tenant's own backend issues as the tenant itself: iss is the tenant id.
+        var issuer = signedForTenant ?? _options.Issuer;
+        if (!string.Equals(claims.Issuer, issuer, StringComparison.Ordinal)
             || !claims.Audiences.Contains(_options.Audience, StringComparer.Ordinal))
         {
             return Refuse(TokenRefusal.Invalid, "wrong issuer or audience");
+        }
+
+        if (signedForTenant is not null && !string.Equals(claims.Tenant, signedForTenant, StringComparison.Ordinal))
+        {
+            return Refuse(TokenRefusal.Invalid, "tenant claim does not match the key's tenant");
         }
 
         var now = _clock.GetUtcNow();

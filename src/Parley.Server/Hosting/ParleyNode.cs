@@ -56,6 +56,7 @@ internal static class ParleyNode
             await EmbeddedBackends.AddAsync(services, options, cancellationToken);
         }
 
+        TenantDirectory.Add(services, options);
         Verification.Add(services, options);
         AddCore(services);
         services.AddOpenApi();

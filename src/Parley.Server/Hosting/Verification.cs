@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Options;
+using Parley.Server.Tenancy;
 
 namespace Parley.Server.Hosting;
 
@@ -20,7 +21,8 @@ internal static class Verification
             IVerificationKeySource? jwks = auth.JwksUrl.Length > 0
                 ? new JwksKeySource(auth, sp.GetRequiredService<IHttpClientFactory>().CreateClient("jwks"), clock, sp.GetRequiredService<ILogger<JwksKeySource>>())
                 : null;
-            return new JwtTokenVerifier(auth, developmentSecret, jwks, clock, sp.GetRequiredService<ILogger<JwtTokenVerifier>>());
+            var directory = options.Directory.Url.Length > 0 ? sp.GetRequiredService<ITenantDirectory>() : null;
+            return new JwtTokenVerifier(auth, developmentSecret, jwks, clock, sp.GetRequiredService<ILogger<JwtTokenVerifier>>(), directory);
         });
     }
 }

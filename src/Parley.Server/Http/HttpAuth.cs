@@ -18,7 +18,7 @@ internal static class HttpAuth
 
     /// <summary>
     /// The verified principal with <paramref name="scope"/>, or the error to return: 401 for a
-    /// missing or invalid token, 403 for a missing scope.
+    /// missing or invalid token or API key, 403 for a missing scope.
     /// </summary>
     public static async Task<(Principal? Principal, IResult? Error)> AuthenticateAsync(HttpContext context, ITokenVerifier verifier, string scope)
     {
@@ -28,11 +28,25 @@ internal static class HttpAuth
             return (null, HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "An Authorization: Bearer token is required."));
         }
 
-        var verification = await verifier.VerifyAsync(token, context.RequestAborted);
-        if (verification.Principal is not { } principal)
+        Principal? principal;
+        if (ApiKeys.LooksLikeApiKey(token))
         {
-            var message = verification.Refusal == TokenRefusal.Expired ? "The token has expired." : "The token is not valid.";
-            return (null, HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message));
+            var services = context.RequestServices;
+            principal = ApiKeys.Authenticate(token, services.GetRequiredService<Tenancy.ITenantDirectory>(), services.GetRequiredService<Tenancy.ApiKeyUsage>());
+            if (principal is null)
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "The API key is not valid."));
+            }
+        }
+        else
+        {
+            var verification = await verifier.VerifyAsync(token, context.RequestAborted);
+            principal = verification.Principal;
+            if (principal is null)
+            {
+                var message = verification.Refusal == TokenRefusal.Expired ? "The token has expired." : "The token is not valid.";
+                return (null, HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, message));
+            }
         }
 
         if (!principal.HasScope(scope))

@@ -28,6 +28,8 @@ public sealed class ParleyOptions
 
     public ClusterOptions Cluster { get; set; } = new();
 
+    public DirectoryOptions Directory { get; set; } = new();
+
     /// <summary>Cluster mode: Redis and PostgreSQL are both configured. Neither: embedded mode.</summary>
     public bool IsCluster => Redis.Url.Length > 0 && Postgres.IsConfigured;
 

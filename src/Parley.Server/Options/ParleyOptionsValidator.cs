@@ -93,6 +93,12 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
         Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(char.IsWhiteSpace), "Parley:Redis:KeyPrefix must be at most 64 characters without white space.");
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
 
+        var directory = options.Directory;
+        Require(directory.Url.Length == 0 || (Uri.TryCreate(directory.Url, UriKind.Absolute, out var directoryUri) && directoryUri.Scheme is "http" or "https"),
+            "Parley:Directory:Url must be an http or https URL.");
+        Require(directory.Url.Length == 0 || directory.Token.Length > 0, "Parley:Directory:Token is required with Parley:Directory:Url.");
+        Require(directory.RefreshInterval > TimeSpan.Zero, "Parley:Directory:RefreshInterval must be positive.");
+
         var retention = options.Retention;
         Require(retention.MaxMessagesPerStream >= 0, "Parley:Retention:MaxMessagesPerStream must not be negative.");
         Require(retention.MaxAge >= TimeSpan.Zero, "Parley:Retention:MaxAge must not be negative.");

@@ -1,0 +1,37 @@
+using System.Security.Cryptography;
+using System.Text;
+using Parley.Server.Auth;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Http;
+
+/// <summary>
+/// Tenant API keys on the HTTP API: <c>Authorization: Bearer pk_…</c>. Keys are shown once by the
+/// auth service and known to nodes only by their SHA-256, so a node's copy of the directory
+/// cannot be turned back into keys. A key's principal is the key id, with the key's scopes and
+/// every room of its tenant, and the tenant comes from the directory record, never the request.
+/// </summary>
+internal static class ApiKeys
+{
+    public const string Prefix = "pk_";
+
+    public static bool LooksLikeApiKey(string credential) => credential.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>The principal of a live key, or null for an unknown or revoked one.</summary>
+    public static Principal? Authenticate(string key, ITenantDirectory directory, ApiKeyUsage usage)
+    {
+        if (key.Length > 256)
+        {
+            return null;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+        if (directory.FindApiKey(hash) is not { } found || found.Key.Revoked || !Identifiers.IsValid(found.Key.Id))
+        {
+            return null;
+        }
+
+        usage.Used(found.Key.Id);
+        return new Principal(found.Tenant, found.Key.Id, RoomPatterns.All, found.Key.Scopes.ToHashSet(StringComparer.Ordinal), DateTimeOffset.MaxValue);
+    }
+}
