@@ -49,6 +49,11 @@ internal static class HttpAuth
             }
         }
 
+        if (context.RequestServices.GetRequiredService<Limits.TenantLimits>().For(principal.Tenant).Disabled)
+        {
+            return (null, HttpErrors.Result(StatusCodes.Status403Forbidden, ErrorCodes.TenantDisabled, "The tenant is disabled."));
+        }
+
         if (!principal.HasScope(scope))
         {
             return (null, HttpErrors.Result(StatusCodes.Status403Forbidden, ErrorCodes.Forbidden, $"The token lacks the '{scope}' scope."));

@@ -28,4 +28,5 @@ internal static class ErrorCodes
     // HTTP only.
     public const string BadRequest = "bad_request";
     public const string Unauthorized = "unauthorized";
+    public const string TenantDisabled = "tenant_disabled";
 }
