@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Text.Json;
 using System.Threading.Channels;
 
 namespace Parley.Peers.KestrelBare;
@@ -124,12 +125,29 @@ internal sealed class BareConnection(WebSocket socket, RoomTable rooms)
                 _joined.Add(room!);
                 rooms.Subscribe(room!, this);
             }
+
+            // Queued after the subscription took effect: any publish the client sees answered is delivered.
+            Send(Subbed(room!));
         }
         else
         {
             // One copy, shared by every recipient.
             rooms.Broadcast(room!, frame.ToArray());
         }
+    }
+
+    private static byte[] Subbed(string room)
+    {
+        var buffer = new ArrayBufferWriter<byte>(32 + room.Length);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("op"u8, "subbed"u8);
+            writer.WriteString("room"u8, room);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private async Task SendLoopAsync(CancellationToken cancellationToken)

@@ -2,7 +2,7 @@ namespace Parley.Peers.KestrelBare;
 
 internal static class Program
 {
-    private const int DefaultPort = 5101;
+    private const int DefaultPort = 5100;
 
     public static async Task Main(string[] args)
     {

@@ -2,7 +2,7 @@ namespace Parley.Peers.SignalRHub;
 
 internal static class Program
 {
-    private const int DefaultPort = 5102;
+    private const int DefaultPort = 5200;
 
     public static async Task Main(string[] args)
     {
@@ -19,7 +19,6 @@ internal static class Program
         builder.Services.AddSignalR(options =>
         {
             options.MaximumReceiveMessageSize = 1024 * 1024;
-            options.ClientTimeoutInterval = TimeSpan.FromMinutes(2);
         });
 
         var app = builder.Build();

@@ -3,7 +3,7 @@
 // it joined. With REDIS_URL set, the Redis adapter makes every process started with the same URL
 // one cluster; without it, rooms are in memory.
 //
-// Port: --urls http://127.0.0.1:N, --port N or PORT (default 5103); 0 picks a free one. Binds to
+// Port: --urls http://127.0.0.1:N, --port N or PORT (default 5300); 0 picks a free one. Binds to
 // 127.0.0.1 only. Prints "listening http://127.0.0.1:<port>" once ready.
 "use strict";
 
@@ -21,7 +21,7 @@ function port() {
       return Number(args[i + 1]);
     }
   }
-  return process.env.PORT !== undefined ? Number(process.env.PORT) : 5103;
+  return process.env.PORT !== undefined ? Number(process.env.PORT) : 5300;
 }
 
 async function redisAdapter(url) {
