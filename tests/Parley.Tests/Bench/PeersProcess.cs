@@ -54,13 +54,18 @@ internal sealed partial class PeersProcess : IDisposable
         return StartAsync(info);
     }
 
-    /// <summary>Runs <c>node server.js</c> in <paramref name="directory"/> with <c>PORT=0</c>.</summary>
-    public static Task<PeersProcess> StartNodeAsync(string directory)
+    /// <summary>Runs <c>node server.js</c> in <paramref name="directory"/> with <c>PORT=0</c>, clustered through <paramref name="redisUrl"/> when given.</summary>
+    public static Task<PeersProcess> StartNodeAsync(string directory, string? redisUrl = null)
     {
         var info = new ProcessStartInfo("node") { WorkingDirectory = directory };
         info.ArgumentList.Add("server.js");
         info.Environment["PORT"] = "0";
         info.Environment.Remove("REDIS_URL");
+        if (redisUrl is not null)
+        {
+            info.Environment["REDIS_URL"] = redisUrl;
+        }
+
         return StartAsync(info);
     }
 

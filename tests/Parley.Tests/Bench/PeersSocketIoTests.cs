@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Parley.Server.Cluster.Local;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Bench;
@@ -26,15 +27,39 @@ public sealed class PeersSocketIoTests
 
         foreach (var client in new[] { publisher, member })
         {
-            var packet = await client.ReceiveAsync(m => m.StartsWith("42", StringComparison.Ordinal));
-            using var json = JsonDocument.Parse(packet[2..]);
-            Assert.Equal("msg", json.RootElement[0].GetString());
-            var message = json.RootElement[1];
-            Assert.Equal("lobby", message.GetProperty("room").GetString());
-            Assert.Equal("m-1", message.GetProperty("id").GetString());
-            Assert.Equal(1700000000000, message.GetProperty("ts").GetInt64());
-            Assert.Equal("hi", message.GetProperty("body").GetProperty("text").GetString());
+            await ExpectMessageAsync(client, "m-1");
         }
+    }
+
+    [Fact]
+    public async Task SocketIo_peers_sharing_one_redis_deliver_a_message_published_on_one_to_members_on_the_other()
+    {
+        var directory = Path.Combine(PeersProcess.RepositoryRoot(), "bench", "peers", "socketio");
+        await EnsureInstalledAsync(directory);
+        await using var redis = await LocalRedis.StartAsync();
+        using var first = await PeersProcess.StartNodeAsync(directory, redis.Url);
+        using var second = await PeersProcess.StartNodeAsync(directory, redis.Url);
+        await using var publisher = await OpenAsync(new Uri($"ws://127.0.0.1:{first.Url.Port}/socket.io/?EIO=4&transport=websocket"));
+        await using var member = await OpenAsync(new Uri($"ws://127.0.0.1:{second.Url.Port}/socket.io/?EIO=4&transport=websocket"));
+        await JoinAsync(publisher, "lobby", ackId: 1);
+        await JoinAsync(member, "lobby", ackId: 1);
+
+        await publisher.SendAsync("""42["pub",{"room":"lobby","id":"m-2","ts":1700000000001,"body":{"text":"hi"}}]""");
+
+        await ExpectMessageAsync(member, "m-2");
+        await ExpectMessageAsync(publisher, "m-2");
+    }
+
+    private static async Task ExpectMessageAsync(PeersTextClient client, string id)
+    {
+        var packet = await client.ReceiveAsync(m => m.StartsWith("42", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(packet[2..]);
+        Assert.Equal("msg", json.RootElement[0].GetString());
+        var message = json.RootElement[1];
+        Assert.Equal("lobby", message.GetProperty("room").GetString());
+        Assert.Equal(id, message.GetProperty("id").GetString());
+        Assert.True(message.GetProperty("ts").GetInt64() >= 1700000000000);
+        Assert.Equal("hi", message.GetProperty("body").GetProperty("text").GetString());
     }
 
     /// <summary>Engine.IO open packet (<c>0{...}</c>), then the Socket.IO connect to the main namespace (<c>40</c>).</summary>
