@@ -26,6 +26,9 @@ internal readonly struct ReceivedFrame(ReceivedKind kind, byte[]? buffer, int le
 
     public ReadOnlySpan<byte> Data => Buffer.AsSpan(0, Length);
 
+    /// <summary>The frame for the parser without a copy; valid until <see cref="Dispose"/>.</summary>
+    public System.Buffers.ReadOnlySequence<byte> Sequence => new(Buffer ?? [], 0, Length);
+
     public void Dispose()
     {
         if (Buffer is not null)

@@ -70,7 +70,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
                 return null;
             }
 
-            if (received.Kind != ReceivedKind.Text || !ClientFrameParser.TryParse(received.Data, out frame) || frame!.Op != ClientOp.Connect)
+            if (received.Kind != ReceivedKind.Text || !ClientFrameParser.TryParse(received.Sequence, out frame) || frame!.Op != ClientOp.Connect)
             {
                 await RefuseAsync(socket, CloseReason.ProtocolViolation);
                 return null;
@@ -206,7 +206,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             ClientFrame? frame;
             try
             {
-                if (!ClientFrameParser.TryParse(received.Data, out frame))
+                if (!ClientFrameParser.TryParse(received.Sequence, out frame))
                 {
                     throw new ProtocolException(ErrorCodes.BadFrame, "The frame ends before its JSON object does.");
                 }
