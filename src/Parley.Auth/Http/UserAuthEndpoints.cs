@@ -185,8 +185,8 @@ internal static class UserAuthEndpoints
 
     private static IResult Tokens(ApiServices api, UserRecord user, string refreshToken)
     {
-        var (access, expires) = api.Tokens.Issue(user);
-        var expiresIn = (long)Math.Round((expires - api.Clock.GetUtcNow()).TotalSeconds);
-        return Results.Json(new TokenView(access, "Bearer", expiresIn, refreshToken), AuthJson.Options);
+        // expires_in is the token's exp minus its iat: the lifetime, in whole seconds.
+        var (access, _) = api.Tokens.Issue(user);
+        return Results.Json(new TokenView(access, "Bearer", (long)api.Options.AccessTokenLifetime.TotalSeconds, refreshToken), AuthJson.Options);
     }
 }
