@@ -1,0 +1,73 @@
+using Parley.Auth.Store;
+
+namespace Parley.Auth.Http;
+
+/// <summary>
+/// Who is calling: the operator (the configured operator token), or a user (an access token this
+/// service issued). A user's tenant, existence and role are read from the store on every call, so a
+/// disabled tenant or a demoted administrator loses access at once, not when the token expires.
+/// </summary>
+internal static class Callers
+{
+    public static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string Prefix = "Bearer ";
+        return header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && header.Length > Prefix.Length
+            ? header[Prefix.Length..].Trim()
+            : null;
+    }
+
+    /// <summary>Null when the caller is the operator; otherwise the 401 to return.</summary>
+    public static IResult? RequireOperator(HttpContext context, ApiServices api) =>
+        api.IsOperatorToken(BearerToken(context.Request))
+            ? null
+            : AuthErrors.Result(StatusCodes.Status401Unauthorized, AuthErrors.Unauthorized, "The operator token is required.");
+
+    /// <summary>The user of a valid access token whose tenant is enabled, or the error to return.</summary>
+    public static async Task<(UserRecord? User, IResult? Error)> RequireUserAsync(HttpContext context, ApiServices api)
+    {
+        var token = BearerToken(context.Request);
+        var claims = token is null ? null : await api.Tokens.ValidateAsync(token);
+        if (claims is null)
+        {
+            return (null, AuthErrors.Result(StatusCodes.Status401Unauthorized, AuthErrors.Unauthorized, "A valid access token is required."));
+        }
+
+        var ct = context.RequestAborted;
+        var tenant = await api.Store.GetTenantAsync(claims.Tenant, ct);
+        var user = tenant is null ? null : await api.Store.GetUserAsync(claims.Tenant, claims.User, ct);
+        if (tenant is null || user is null)
+        {
+            return (null, AuthErrors.Result(StatusCodes.Status401Unauthorized, AuthErrors.Unauthorized, "A valid access token is required."));
+        }
+
+        if (tenant.Disabled)
+        {
+            return (null, AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.TenantDisabled, "The tenant is disabled."));
+        }
+
+        return (user, null);
+    }
+
+    /// <summary>
+    /// An administrator of <paramref name="tenant"/>, or the error to return. A user of another
+    /// tenant is refused before anything about <paramref name="tenant"/> is read, with the same
+    /// answer whether it exists or not.
+    /// </summary>
+    public static async Task<(UserRecord? Admin, IResult? Error)> RequireTenantAdminAsync(HttpContext context, ApiServices api, string tenant)
+    {
+        var (user, error) = await RequireUserAsync(context, api);
+        if (user is null)
+        {
+            return (null, error);
+        }
+
+        if (!string.Equals(user.Tenant, tenant, StringComparison.Ordinal) || user.Role != UserRole.Admin)
+        {
+            return (null, AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.Forbidden, "Only an administrator of this tenant may do this."));
+        }
+
+        return (user, null);
+    }
+}

@@ -1,0 +1,57 @@
+using Parley.Auth.Store;
+
+namespace Parley.Auth.Http;
+
+/// <summary>Checks of request fields; each returns the 400 to answer, or null when the field is acceptable.</summary>
+internal static class Validation
+{
+    /// <summary>Longest tenant display name, in characters.</summary>
+    public const int MaxNameLength = 200;
+
+    public static IResult? TenantId(string? id) =>
+        Identifiers.IsValid(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidTenant, "The tenant id breaks the identifier rules.");
+
+    public static IResult? UserId(string? id) =>
+        Identifiers.IsValid(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidUser, "The user id breaks the identifier rules.");
+
+    public static IResult? Name(string? name) =>
+        name is null || (name.Length is > 0 and <= MaxNameLength && !name.Any(char.IsControl))
+            ? null
+            : AuthErrors.BadRequestResult(AuthErrors.BadRequest, $"A name has 1 to {MaxNameLength} characters and no control characters.");
+
+    public static IResult? Password(ApiServices api, string? password) =>
+        api.Passwords.Problem(password) is { } problem ? AuthErrors.BadRequestResult(AuthErrors.WeakPassword, problem) : null;
+
+    public static IResult? Rooms(List<string?>? rooms) =>
+        rooms is null || Identifiers.AreValidRoomPatterns(rooms)
+            ? null
+            : AuthErrors.BadRequestResult(AuthErrors.InvalidRoom,
+                $"Rooms are at most {Identifiers.MaxRoomPatterns} patterns, each a room name, a prefix ending in '*', or '*'.");
+
+    /// <summary>The role named, or null when it is neither "admin" nor "member".</summary>
+    public static UserRole? Role(string? role) => role switch
+    {
+        "admin" => UserRole.Admin,
+        "member" => UserRole.Member,
+        _ => null,
+    };
+
+    public static IResult? Quotas(TenantQuotas? quotas)
+    {
+        if (quotas is null)
+        {
+            return null;
+        }
+
+        var ok = quotas.MaxUsers is null or >= 0
+            && quotas.MaxConnections is null or >= 0
+            && quotas.MaxOnlineUsers is null or >= 0
+            && (quotas.PublishesPerSecond is null || (quotas.PublishesPerSecond > 0 && double.IsFinite(quotas.PublishesPerSecond.Value)))
+            && quotas.MaxMessageBytes is null or > 0
+            && quotas.RoomsPerConnection is null or >= 1
+            && quotas.Retention?.MaxMessagesPerStream is null or >= 0
+            && quotas.Retention?.MaxAgeSeconds is null or >= 0;
+        return ok ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidQuota,
+            "Quotas are non-negative counts; publishesPerSecond and maxMessageBytes are positive; roomsPerConnection is at least 1.");
+    }
+}
