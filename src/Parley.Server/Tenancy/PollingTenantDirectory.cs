@@ -132,9 +132,9 @@ internal sealed class PollingTenantDirectory : BackgroundService, ITenantDirecto
 
 internal static partial class DirectoryLog
 {
-    [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "Tenant directory loaded: {Count} tenants.")]
+    [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Tenant directory loaded: {Count} tenants.")]
     public static partial void Loaded(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Refreshing the tenant directory failed; the last copy stays in force.")]
+    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Refreshing the tenant directory failed; the last copy stays in force.")]
     public static partial void RefreshFailed(ILogger logger, Exception exception);
 }
