@@ -4,7 +4,7 @@ namespace Parley.Server.Tenancy;
 
 /// <summary>
 /// Reads the auth service's tenant listing (<c>GET /internal/v1/tenants</c>, docs/auth-service.md):
-/// <c>{"version":N,"tenants":[{"id","disabled","quotas":{…},"keys":[…],"apiKeys":[…]}]}</c>.
+/// <c>{"version":N,"tenants":[{"id","disabled","quotas":{…,"retention":{…}},"keys":[…],"apiKeys":[…]}]}</c>.
 /// Unknown fields are ignored; a tenant id or key that breaks the rules is skipped, never trusted.
 /// </summary>
 internal static class TenantDirectoryDocument
@@ -36,14 +36,15 @@ internal static class TenantDirectoryDocument
             return TenantQuotas.None;
         }
 
-        var maxAge = Number(q, "retentionMaxAgeSeconds");
+        var retention = q.TryGetProperty("retention", out var r) && r.ValueKind == JsonValueKind.Object ? r : default;
+        var maxAge = retention.ValueKind == JsonValueKind.Object ? Number(retention, "maxAgeSeconds") : null;
         return new TenantQuotas(
             Int(q, "maxConnections"),
             Int(q, "maxOnlineUsers"),
             Number(q, "publishesPerSecond"),
             Int(q, "maxMessageBytes"),
             Int(q, "roomsPerConnection"),
-            Int(q, "retentionMaxMessages"),
+            retention.ValueKind == JsonValueKind.Object ? Int(retention, "maxMessagesPerStream") : null,
             maxAge is > 0 ? TimeSpan.FromSeconds(maxAge.Value) : null);
     }
 
