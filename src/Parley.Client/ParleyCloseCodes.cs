@@ -39,6 +39,9 @@ public static class ParleyCloseCodes
     /// <summary>The client sent a binary frame or a first frame other than <c>connect</c>.</summary>
     public const int ProtocolViolation = 4505;
 
+    /// <summary>The tenant already has the maximum number of distinct users online, and this user is not one of them.</summary>
+    public const int TenantOnlineLimit = 4506;
+
     /// <summary>Whether a close code forbids reconnecting automatically.</summary>
     /// <param name="code">A WebSocket close code.</param>
     /// <returns>True for 4500–4999.</returns>
@@ -58,6 +61,7 @@ public static class ParleyCloseCodes
         UserConnectionLimit => "user_connection_limit",
         TenantConnectionLimit => "tenant_connection_limit",
         ProtocolViolation => "protocol_violation",
+        TenantOnlineLimit => "tenant_online_limit",
         _ => ParleyErrorCodes.Closed,
     };
 }

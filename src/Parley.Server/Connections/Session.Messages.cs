@@ -34,7 +34,7 @@ internal sealed partial class Session
         }
 
         var body = CheckBody(frame);
-        TakePublishToken();
+        await TakePublishTokenAsync(cancellationToken);
 
         await _sendsInFlight.WaitAsync(cancellationToken);
         Task<PublishOutcome> commit;
@@ -89,7 +89,7 @@ internal sealed partial class Session
         }
 
         var body = CheckBody(frame);
-        TakePublishToken();
+        await TakePublishTokenAsync(connection.Aborted);
         await services.Publisher.PublishEphemeralAsync(room, ServerFrames.Signal(room.Name, Principal.User, body), connection.Id, "ws");
     }
 
@@ -106,15 +106,16 @@ internal sealed partial class Session
         return body;
     }
 
-    /// <summary>Charges one publish to the connection's and the tenant's rate.</summary>
-    private void TakePublishToken()
+    /// <summary>Charges one publish to the connection's rate, then to the tenant's across the cluster.</summary>
+    private async ValueTask TakePublishTokenAsync(CancellationToken cancellationToken)
     {
         if (!connection.PublishBucket.TryTake())
         {
             throw new ProtocolException(ErrorCodes.RateLimited, "The connection's publish rate is exceeded; retry later.");
         }
 
-        if (!services.TenantRates.TryTake(Principal.Tenant))
+        var tenantRate = services.TenantLimits.For(Principal.Tenant).TenantPublishesPerSecond;
+        if (!await services.TenantRates.TryTakeAsync(Principal.Tenant, tenantRate, cancellationToken))
         {
             services.Metrics.LimitRefusal("tenant_publish_rate");
             throw new ProtocolException(ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later.");

@@ -22,7 +22,7 @@ internal sealed class SessionServices(
     MessagePublisher publisher,
     PresenceTracker presence,
     TenantLimits tenantLimits,
-    TenantPublishRates tenantRates,
+    IPublishRateLimiter tenantRates,
     ConnectionRegistry registry,
     ConnectionMetrics metrics,
     TimeProvider clock,
@@ -48,7 +48,7 @@ internal sealed class SessionServices(
 
     public TenantLimits TenantLimits { get; } = tenantLimits;
 
-    public TenantPublishRates TenantRates { get; } = tenantRates;
+    public IPublishRateLimiter TenantRates { get; } = tenantRates;
 
     public ConnectionRegistry Registry { get; } = registry;
 

@@ -108,7 +108,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         SlotResult acquired;
         try
         {
-            acquired = await services.Limiter.TryAcquireAsync(slot, new ConnectionQuota(limits.ConnectionsPerUser, limits.ConnectionsPerTenant), options.Presence.Ttl, requestAborted);
+            acquired = await services.Limiter.TryAcquireAsync(slot, limits.ConnectionQuota, options.Presence.Ttl, requestAborted);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -119,9 +119,15 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
 
         if (acquired != SlotResult.Acquired)
         {
-            var userLimit = acquired == SlotResult.UserLimitReached;
-            services.Metrics.LimitRefusal(userLimit ? "user_connections" : "tenant_connections");
-            await RefuseAsync(socket, userLimit ? CloseReason.UserConnectionLimit : CloseReason.TenantConnectionLimit);
+            var (limit, reason) = acquired switch
+            {
+                SlotResult.UserLimitReached => ("user_connections", CloseReason.UserConnectionLimit),
+                SlotResult.TenantLimitReached => ("tenant_connections", CloseReason.TenantConnectionLimit),
+                SlotResult.OnlineUsersLimitReached => ("tenant_online_users", CloseReason.TenantOnlineLimit),
+                _ => throw new InvalidOperationException($"The connection limiter answered {acquired}, which no close code stands for."),
+            };
+            services.Metrics.LimitRefusal(limit);
+            await RefuseAsync(socket, reason);
             return null;
         }
 

@@ -11,7 +11,7 @@ namespace Parley.Server.Hosting;
 
 /// <summary>
 /// Cluster mode: PostgreSQL holds every message; Redis carries fan-out, presence, connection
-/// slots and the node registry, all of which may be lost. A node starts only when both answer;
+/// slots, tenant publish rates and the node registry, all of which may be lost. A node starts only when both answer;
 /// afterwards either may come and go, and health reports it.
 /// </summary>
 internal static class ClusterBackends
@@ -33,6 +33,7 @@ internal static class ClusterBackends
         services.AddSingleton<IBroker>(sp => new RedisBroker(connection, subscriber, prefix, sp.GetRequiredService<ILogger<RedisBroker>>()));
         services.AddSingleton<IPresenceStore>(new RedisPresenceStore(connection, prefix));
         services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(connection, prefix));
+        services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(connection, prefix, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(connection, prefix));
         services.AddHostedService(sp => new HeadCheck(sp.GetRequiredService<StreamDispatcher>(), options.Cluster.HeadCheckInterval, sp.GetRequiredService<TimeProvider>()));
     }

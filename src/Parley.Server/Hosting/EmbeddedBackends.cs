@@ -17,6 +17,7 @@ internal static class EmbeddedBackends
         services.AddSingleton<IBroker, MemoryBroker>();
         services.AddSingleton<IPresenceStore>(sp => new MemoryPresenceStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IConnectionLimiter>(sp => new MemoryConnectionLimiter(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IPublishRateLimiter>(sp => new MemoryPublishRateLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<INodeRegistry>(sp => new MemoryNodeRegistry(sp.GetRequiredService<TimeProvider>()));
     }
 }

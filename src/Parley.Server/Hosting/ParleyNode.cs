@@ -98,7 +98,6 @@ internal static class ParleyNode
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TenantLimits>();
-        services.AddSingleton<TenantPublishRates>();
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SessionServices>();

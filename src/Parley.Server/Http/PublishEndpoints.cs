@@ -34,7 +34,7 @@ internal static class PublishEndpoints
             .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<IResult> PublishToRoomAsync(string room, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, TenantPublishRates rates, IOptionsMonitor<ParleyOptions> options)
+    private static async Task<IResult> PublishToRoomAsync(string room, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, IPublishRateLimiter rates, IOptionsMonitor<ParleyOptions> options)
     {
         var (principal, error) = await HttpAuth.AuthenticateAsync(context, verifier, Principal.PublishScope);
         if (principal is null)
@@ -69,7 +69,7 @@ internal static class PublishEndpoints
         }
     }
 
-    private static async Task<IResult> PublishToUserAsync(string user, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, TenantPublishRates rates, IOptionsMonitor<ParleyOptions> options)
+    private static async Task<IResult> PublishToUserAsync(string user, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, IPublishRateLimiter rates, IOptionsMonitor<ParleyOptions> options)
     {
         var (principal, error) = await HttpAuth.AuthenticateAsync(context, verifier, Principal.PublishScope);
         if (principal is null)
@@ -101,7 +101,7 @@ internal static class PublishEndpoints
     }
 
     /// <summary>Reads and checks the request body: size, JSON shape, id, body size and the tenant's rate.</summary>
-    private static async Task<(PublishRequest? Request, IResult? Refusal)> ReadAsync(HttpContext context, Principal principal, TenantLimits limits, TenantPublishRates rates, int maxRequestBytes)
+    private static async Task<(PublishRequest? Request, IResult? Refusal)> ReadAsync(HttpContext context, Principal principal, TenantLimits limits, IPublishRateLimiter rates, int maxRequestBytes)
     {
         if (context.Request.ContentLength > maxRequestBytes)
         {
@@ -149,13 +149,14 @@ internal static class PublishEndpoints
             }
 
             var body = JsonSerializer.SerializeToUtf8Bytes(bodyElement);
-            var maxBody = limits.For(principal.Tenant).MaxMessageBytes;
+            var tenantLimits = limits.For(principal.Tenant);
+            var maxBody = tenantLimits.MaxMessageBytes;
             if (body.Length > maxBody)
             {
                 return (null, HttpErrors.Result(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, $"The body exceeds {maxBody} bytes."));
             }
 
-            if (!rates.TryTake(principal.Tenant))
+            if (!await rates.TryTakeAsync(principal.Tenant, tenantLimits.TenantPublishesPerSecond, context.RequestAborted))
             {
                 return (null, HttpErrors.Result(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later."));
             }

@@ -1,9 +1,10 @@
 namespace Parley.Server.Limits;
 
 /// <summary>
-/// Connection slots per user and per tenant, counted across the cluster. Acquire is atomic (never
-/// count-then-add), and every slot carries a TTL renewed by its node's heartbeat, so the slots of
-/// a node that died expire by themselves.
+/// Connection slots per user and per tenant, and the distinct users online in a tenant, counted
+/// across the cluster. Acquire is atomic (never count-then-add), and every slot carries a TTL
+/// renewed by its node's heartbeat, so the slots of a node that died expire by themselves. A user
+/// is online in a tenant while they hold at least one live slot there.
 /// </summary>
 public interface IConnectionLimiter
 {
@@ -20,17 +21,25 @@ public interface IConnectionLimiter
 
     /// <summary>Live slots of a tenant.</summary>
     Task<int> CountTenantAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Distinct users of a tenant holding at least one live slot.</summary>
+    Task<int> CountOnlineUsersAsync(string tenant, CancellationToken cancellationToken);
 }
 
 /// <summary>One connection's claim on the limits.</summary>
 public readonly record struct ConnectionSlot(string Tenant, string User, string ConnectionId);
 
-/// <summary>The limits a slot is checked against.</summary>
-public readonly record struct ConnectionQuota(Limit PerUser, Limit PerTenant);
+/// <summary>
+/// The limits a slot is checked against: connections of the user, connections of the tenant, and
+/// distinct users online in the tenant. The online limit never refuses a user already online.
+/// </summary>
+public readonly record struct ConnectionQuota(Limit PerUser, Limit PerTenant, Limit OnlineUsersPerTenant);
 
+/// <summary>What an acquire did; refusals are reported in the order the limits are checked.</summary>
 public enum SlotResult
 {
     Acquired,
     UserLimitReached,
     TenantLimitReached,
+    OnlineUsersLimitReached,
 }

@@ -1,7 +1,9 @@
 namespace Parley.Server.Limits;
 
 /// <summary>
-/// Connection slots of embedded mode. One lock makes check-and-add atomic. Expiry follows
+/// Connection slots of embedded mode. One lock makes check-and-add atomic. A user is online in a
+/// tenant while their slot count there is above zero, so the online count moves only when a user's
+/// count leaves or reaches zero. Expiry follows
 /// <see cref="TimeProvider"/>: every call first removes the slots whose TTL has passed, through a
 /// queue ordered by expiry, so counts never include a dead slot and memory holds only live ones
 /// (plus one queue item per acquire or renew within the last TTL).
@@ -12,6 +14,7 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
     private readonly Dictionary<ConnectionSlot, DateTimeOffset> _expiries = [];
     private readonly Dictionary<(string Tenant, string User), int> _users = [];
     private readonly Dictionary<string, int> _tenants = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _onlineUsers = new(StringComparer.Ordinal);
 
     /// <summary>Expiry times as set; stale ones (renewed or released slots) are skipped when they come due.</summary>
     private readonly PriorityQueue<ConnectionSlot, DateTimeOffset> _due = new();
@@ -23,7 +26,7 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
         {
             lock (_gate)
             {
-                return _expiries.Count + _due.Count + _users.Count + _tenants.Count;
+                return _expiries.Count + _due.Count + _users.Count + _tenants.Count + _onlineUsers.Count;
             }
         }
     }
@@ -51,8 +54,18 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
                     return Task.FromResult(SlotResult.TenantLimitReached);
                 }
 
+                var online = _onlineUsers.GetValueOrDefault(slot.Tenant);
+                if (userCount == 0 && !quota.OnlineUsersPerTenant.Allows(online + 1))
+                {
+                    return Task.FromResult(SlotResult.OnlineUsersLimitReached);
+                }
+
                 _users[user] = userCount + 1;
                 _tenants[slot.Tenant] = tenantCount + 1;
+                if (userCount == 0)
+                {
+                    _onlineUsers[slot.Tenant] = online + 1;
+                }
             }
 
             SetExpiry(slot, now + ttl);
@@ -107,6 +120,15 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
         }
     }
 
+    public Task<int> CountOnlineUsersAsync(string tenant, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Expire(clock.GetUtcNow());
+            return Task.FromResult(_onlineUsers.GetValueOrDefault(tenant));
+        }
+    }
+
     private void SetExpiry(ConnectionSlot slot, DateTimeOffset expiresAt)
     {
         _expiries[slot] = expiresAt;
@@ -132,21 +154,27 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
             return;
         }
 
-        Decrement(_users, (slot.Tenant, slot.User));
+        if (Decrement(_users, (slot.Tenant, slot.User)))
+        {
+            // That was the user's last slot in the tenant: they are offline now.
+            Decrement(_onlineUsers, slot.Tenant);
+        }
+
         Decrement(_tenants, slot.Tenant);
     }
 
-    private static void Decrement<TKey>(Dictionary<TKey, int> counts, TKey key)
+    /// <summary>True when the count reached zero and its entry was removed.</summary>
+    private static bool Decrement<TKey>(Dictionary<TKey, int> counts, TKey key)
         where TKey : notnull
     {
         var left = counts[key] - 1;
         if (left == 0)
         {
             counts.Remove(key);
+            return true;
         }
-        else
-        {
-            counts[key] = left;
-        }
+
+        counts[key] = left;
+        return false;
     }
 }

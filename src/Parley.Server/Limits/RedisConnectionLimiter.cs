@@ -6,10 +6,13 @@ namespace Parley.Server.Limits;
 /// Connection slots of cluster mode, counted across every node. Per tenant a ZSET of
 /// <c>{user}/{connection}</c> (<c>{prefix}c:{tenant}</c>) and per user in the tenant a ZSET of
 /// connection ids (<c>{prefix}c:{tenant}/{user}</c>; identifiers never contain '/'), each entry
-/// scored by its expiry. Acquire is one Lua script that drops expired slots, checks the user's
-/// limit, then the tenant's, and adds to both: atomic, so 200 nodes racing for the last place admit
-/// exactly one. Time comes from the Redis server, so nodes' clocks do not matter; a node that dies
-/// stops renewing and its slots expire by themselves, as do the keys of a tenant with none left.
+/// scored by its expiry; per tenant a ZSET of its online users (<c>{prefix}u:{tenant}</c>), each
+/// scored by the expiry of that user's latest slot, so a user goes offline with their last slot.
+/// Acquire is one Lua script that drops expired entries, checks the user's limit, the tenant's,
+/// then the online users', and adds to all three: atomic, so 200 nodes racing for the last place
+/// admit exactly one. Renew and release keep the online ZSET in step in the same scripts. Time
+/// comes from the Redis server, so nodes' clocks do not matter; a node that dies stops renewing and
+/// its slots expire by themselves, as do the keys of a tenant with none left.
 /// </summary>
 internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPrefix) : IConnectionLimiter
 {
@@ -23,17 +26,19 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
         cancellationToken.ThrowIfCancellationRequested();
         var reply = await redis.EvalAsync(
             Acquire,
-            [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User)],
+            [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User), OnlineKey(slot.Tenant)],
             slot.User,
             slot.ConnectionId,
             Milliseconds(ttl),
             ScriptLimit(quota.PerUser),
-            ScriptLimit(quota.PerTenant));
+            ScriptLimit(quota.PerTenant),
+            ScriptLimit(quota.OnlineUsersPerTenant));
         return reply.AsInt64() switch
         {
             0 => SlotResult.Acquired,
             1 => SlotResult.UserLimitReached,
             2 => SlotResult.TenantLimitReached,
+            3 => SlotResult.OnlineUsersLimitReached,
             var other => throw new InvalidOperationException($"The slot script answered {other}, which is no result it defines."),
         };
     }
@@ -46,13 +51,14 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
         var renewals = slots.GroupBy(s => s.Tenant, StringComparer.Ordinal).Select(tenant =>
         {
             var held = tenant.ToArray();
-            var keys = new RedisArg[1 + held.Length];
+            var keys = new RedisArg[2 + held.Length];
             var args = new RedisArg[1 + (2 * held.Length)];
             keys[0] = TenantKey(tenant.Key);
+            keys[1] = OnlineKey(tenant.Key);
             args[0] = ttlMs;
             for (var i = 0; i < held.Length; i++)
             {
-                keys[1 + i] = UserKey(tenant.Key, held[i].User);
+                keys[2 + i] = UserKey(tenant.Key, held[i].User);
                 args[1 + (2 * i)] = held[i].User;
                 args[2 + (2 * i)] = held[i].ConnectionId;
             }
@@ -65,12 +71,14 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
     public async Task ReleaseAsync(ConnectionSlot slot, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        await redis.EvalAsync(Release, [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User)], slot.User, slot.ConnectionId);
+        await redis.EvalAsync(Release, [TenantKey(slot.Tenant), UserKey(slot.Tenant, slot.User), OnlineKey(slot.Tenant)], slot.User, slot.ConnectionId);
     }
 
     public Task<int> CountUserAsync(string tenant, string user, CancellationToken cancellationToken) => CountAsync(UserKey(tenant, user), cancellationToken);
 
     public Task<int> CountTenantAsync(string tenant, CancellationToken cancellationToken) => CountAsync(TenantKey(tenant), cancellationToken);
+
+    public Task<int> CountOnlineUsersAsync(string tenant, CancellationToken cancellationToken) => CountAsync(OnlineKey(tenant), cancellationToken);
 
     private async Task<int> CountAsync(string key, CancellationToken cancellationToken)
     {
@@ -82,6 +90,8 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
     private string TenantKey(string tenant) => $"{keyPrefix}c:{tenant}";
 
     private string UserKey(string tenant, string user) => $"{keyPrefix}c:{tenant}/{user}";
+
+    private string OnlineKey(string tenant) => $"{keyPrefix}u:{tenant}";
 
     /// <summary>The scripts' form of a limit: the quota, or -1 for unlimited.</summary>
     private static long ScriptLimit(Limit limit) => limit.Quota ?? -1;

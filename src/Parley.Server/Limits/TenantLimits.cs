@@ -12,7 +12,12 @@ internal sealed record EffectiveLimits(
     int RoomsPerConnection,
     Limit ConnectionsPerUser,
     Limit ConnectionsPerTenant,
-    bool Disabled);
+    Limit OnlineUsersPerTenant,
+    bool Disabled)
+{
+    /// <summary>The limits a new connection's slot is checked against.</summary>
+    public ConnectionQuota ConnectionQuota => new(ConnectionsPerUser, ConnectionsPerTenant, OnlineUsersPerTenant);
+}
 
 /// <summary>
 /// Resolves a tenant's limits from the current options, so an edited configuration applies to the
@@ -32,6 +37,7 @@ internal sealed class TenantLimits(IOptionsMonitor<ParleyOptions> options)
             o?.RoomsPerConnection ?? limits.RoomsPerConnection,
             Limit.Of(o?.ConnectionsPerUser ?? limits.ConnectionsPerUser),
             Limit.Of(o?.ConnectionsPerTenant ?? limits.ConnectionsPerTenant),
+            Limit.Of(o?.OnlineUsersPerTenant ?? limits.OnlineUsersPerTenant),
             o?.Disabled ?? false);
     }
 }

@@ -102,7 +102,10 @@ public sealed class LimitsOptions
     /// <summary>Publishes a connection may make at once before the rate applies. Default 40.</summary>
     public int PublishBurst { get; set; } = 40;
 
-    /// <summary>Sustained publishes per second per tenant on this node (WebSocket and HTTP); 0 unlimited. Default 0.</summary>
+    /// <summary>
+    /// Sustained publishes per second per tenant, across the cluster (WebSocket and HTTP together);
+    /// 0 unlimited. Default 0. An idle tenant may publish one second's worth at once.
+    /// </summary>
     public double TenantPublishesPerSecond { get; set; }
 
     /// <summary>Rooms one connection may have joined at once. Default 100.</summary>
@@ -113,6 +116,12 @@ public sealed class LimitsOptions
 
     /// <summary>Connections per tenant, across the cluster; 0 unlimited. Default 0.</summary>
     public int ConnectionsPerTenant { get; set; }
+
+    /// <summary>
+    /// Distinct users online at once per tenant, across the cluster; 0 unlimited. Default 0. A user
+    /// already online may always open another connection (within <see cref="ConnectionsPerUser"/>).
+    /// </summary>
+    public int OnlineUsersPerTenant { get; set; }
 
     /// <summary>New WebSocket connections this node admits per second before answering 503; 0 unlimited. Default 200.</summary>
     public int NewConnectionsPerSecond { get; set; } = 200;
@@ -156,6 +165,8 @@ public sealed class TenantLimitOverrides
     public int? ConnectionsPerUser { get; set; }
 
     public int? ConnectionsPerTenant { get; set; }
+
+    public int? OnlineUsersPerTenant { get; set; }
 }
 
 /// <summary>The durable store.</summary>

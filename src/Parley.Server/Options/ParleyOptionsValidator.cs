@@ -45,6 +45,7 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
         Require(limits.TenantPublishesPerSecond >= 0, "Parley:Limits:TenantPublishesPerSecond must not be negative.");
         Require(limits.RoomsPerConnection >= 1, "Parley:Limits:RoomsPerConnection must be at least 1.");
         Require(limits.ConnectionsPerUser >= 0 && limits.ConnectionsPerTenant >= 0, "Parley:Limits connection limits must not be negative.");
+        Require(limits.OnlineUsersPerTenant >= 0, "Parley:Limits:OnlineUsersPerTenant must not be negative.");
         Require(limits.NewConnectionsPerSecond >= 0 && limits.NewConnectionsBurst >= 1, "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1.");
         Require(limits.OutboundQueueFrames >= 16, "Parley:Limits:OutboundQueueFrames must be at least 16.");
         Require(limits.ConnectTimeout > TimeSpan.Zero, "Parley:Limits:ConnectTimeout must be positive.");
@@ -59,6 +60,7 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
             Require(o.TenantPublishesPerSecond is null or >= 0, $"Parley:Limits:Tenants:{tenant}:TenantPublishesPerSecond must not be negative.");
             Require(o.RoomsPerConnection is null or >= 1, $"Parley:Limits:Tenants:{tenant}:RoomsPerConnection must be at least 1.");
             Require(o.ConnectionsPerUser is null or >= 0 && o.ConnectionsPerTenant is null or >= 0, $"Parley:Limits:Tenants:{tenant} connection limits must not be negative.");
+            Require(o.OnlineUsersPerTenant is null or >= 0, $"Parley:Limits:Tenants:{tenant}:OnlineUsersPerTenant must not be negative.");
         }
 
         var store = options.Store;

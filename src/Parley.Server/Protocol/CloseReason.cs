@@ -19,6 +19,7 @@ internal sealed record CloseReason(int Code, string Name)
     public static readonly CloseReason UserConnectionLimit = new(4503, "user_connection_limit");
     public static readonly CloseReason TenantConnectionLimit = new(4504, "tenant_connection_limit");
     public static readonly CloseReason ProtocolViolation = new(4505, "protocol_violation");
+    public static readonly CloseReason TenantOnlineLimit = new(4506, "tenant_online_limit");
 
     public bool ShouldReconnect => Code is >= 4000 and < 4500;
 }

@@ -19,6 +19,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync() => Cluster = await TestCluster.StartAsync(settings: new Dictionary<string, string>
     {
         ["Parley:Limits:ConnectionsPerUser"] = "5",
+        ["Parley:Limits:Tenants:crowded:OnlineUsersPerTenant"] = "3",
+        ["Parley:Limits:Tenants:metered:TenantPublishesPerSecond"] = "0.1",
     });
 
     public async Task DisposeAsync() => await Cluster.DisposeAsync();
@@ -126,6 +128,44 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
         finally
         {
             await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
+    public async Task A_tenants_online_users_are_counted_over_every_node()
+    {
+        await using var ann = await RawClient.ConnectAsync(Cluster.Nodes[0].WebSocketUri, Cluster.Token("crowded", "ann"));
+        await using var ben = await RawClient.ConnectAsync(Cluster.Nodes[1].WebSocketUri, Cluster.Token("crowded", "ben"));
+        await using var cid = await RawClient.ConnectAsync(Cluster.Nodes[2].WebSocketUri, Cluster.Token("crowded", "cid"));
+
+        await using var dee = await RawClient.OpenAsync(Cluster.Nodes[0].WebSocketUri);
+        await dee.SendAsync($$"""{"op":"connect","token":"{{Cluster.Token("crowded", "dee")}}"}""");
+        Assert.Equal(4506, await dee.ExpectClosedAsync());
+
+        await using var annAgain = await RawClient.ConnectAsync(Cluster.Nodes[2].WebSocketUri, Cluster.Token("crowded", "ann"));
+        Assert.Single(annAgain.All("connected"));
+    }
+
+    [Fact]
+    public async Task A_tenants_publish_rate_is_shared_by_every_node()
+    {
+        // 0.1 per second: one publish at once, then one every ten seconds, whichever node takes it.
+        Assert.Equal(200, await PublishAsync(Cluster.Nodes[0].HttpUri, "r-1"));
+        Assert.Equal(429, await PublishAsync(Cluster.Nodes[1].HttpUri, "r-2"));
+
+        await using var alice = await RawClient.ConnectAsync(Cluster.Nodes[2].WebSocketUri, Cluster.Token("metered", "alice"));
+        await alice.SendAsync("""{"op":"send","rid":1,"room":"rated","id":"w-1","body":1}""");
+        Assert.Equal("rate_limited", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+
+        async Task<int> PublishAsync(Uri node, string id)
+        {
+            using var http = new HttpClient { BaseAddress = node };
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/rooms/rated/messages")
+            {
+                Content = new StringContent($$"""{"id":"{{id}}","body":"rated"}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Authorization = new("Bearer", Cluster.Token("metered", "backend", ["publish"]));
+            return (int)(await http.SendAsync(request)).StatusCode;
         }
     }
 

@@ -14,6 +14,7 @@ public sealed class HandshakeTests : IAsyncLifetime
         ["Parley:Limits:ConnectTimeout"] = "00:00:01",
         ["Parley:Limits:ConnectionsPerUser"] = "2",
         ["Parley:Limits:Tenants:small:ConnectionsPerTenant"] = "1",
+        ["Parley:Limits:Tenants:few:OnlineUsersPerTenant"] = "1",
     });
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
@@ -127,6 +128,17 @@ public sealed class HandshakeTests : IAsyncLifetime
         await using var second = await RawClient.OpenAsync(_node.WebSocketUri);
         await second.SendAsync($$"""{"op":"connect","token":"{{TestNode.Token("small", "b")}}"}""");
         Assert.Equal(4504, await second.ExpectClosedAsync());
+    }
+
+    [Fact]
+    public async Task A_user_beyond_the_tenants_online_users_is_closed_with_4506_while_an_online_user_connects_again()
+    {
+        await using var first = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("few", "a"));
+        await using var again = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("few", "a"));
+        await using var other = await RawClient.OpenAsync(_node.WebSocketUri);
+        await other.SendAsync($$"""{"op":"connect","token":"{{TestNode.Token("few", "b")}}"}""");
+        Assert.Equal(4506, await other.ExpectClosedAsync());
+        Assert.Single(again.All("connected"));
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     {
         ["Parley:Limits:MaxMessageBytes"] = "2048",
         ["Parley:Limits:MaxHttpPublishBytes"] = "8192",
+        ["Parley:Limits:Tenants:metered:TenantPublishesPerSecond"] = "0.1",
     });
 
     public async Task DisposeAsync() => await _node.DisposeAsync();
@@ -37,6 +38,20 @@ public sealed class HttpApiTests : IAsyncLifetime
         var msg = await alice.ExpectAsync("msg");
         Assert.Equal("backend", msg.GetProperty("from").GetString());
         Assert.Equal("Parley ships", msg.GetProperty("body").GetProperty("headline").GetString());
+    }
+
+    [Fact]
+    public async Task A_tenants_publish_rate_is_shared_by_its_http_and_websocket_publishes()
+    {
+        // 0.1 per second: one publish at once, then one every ten seconds.
+        var backend = TestNode.Token("metered", "backend", scopes: ["publish"]);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("/api/v1/rooms/news/messages", """{"id":"m-1","body":1}""", backend)).StatusCode);
+        await AssertErrorAsync(await PostAsync("/api/v1/rooms/news/messages", """{"id":"m-2","body":2}""", backend), HttpStatusCode.TooManyRequests, "rate_limited");
+
+        await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("metered", "alice"));
+        await alice.SendAsync("""{"op":"send","rid":1,"room":"news","id":"w-1","body":3}""");
+        Assert.Equal("rate_limited", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync("/api/v1/rooms/news/messages", """{"id":"a-1","body":4}""", _backend)).StatusCode);
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class MemoryConnectionLimiterTests : ConnectionLimiterSpec
     [Fact]
     public async Task Expired_slots_of_tenants_no_one_asks_about_again_are_pruned()
     {
-        var quota = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited);
+        var quota = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited, Limit.Unlimited);
         for (var i = 0; i < 1000; i++)
         {
             var slot = new ConnectionSlot($"tenant-{i}", "alice", "c1");
@@ -33,7 +33,7 @@ public sealed class MemoryConnectionLimiterTests : ConnectionLimiterSpec
     [Fact]
     public async Task A_slot_expires_exactly_when_its_ttl_has_passed()
     {
-        var quota = new ConnectionQuota(Limit.Of(1), Limit.Unlimited);
+        var quota = new ConnectionQuota(Limit.Of(1), Limit.Unlimited, Limit.Unlimited);
         await _limiter.TryAcquireAsync(new("acme", "alice", "c1"), quota, ShortTtl, default);
 
         _clock.Advance(ShortTtl - TimeSpan.FromTicks(1));

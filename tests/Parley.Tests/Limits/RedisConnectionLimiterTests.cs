@@ -29,7 +29,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     public async Task Exactly_the_user_quota_of_200_concurrent_acquires_from_four_nodes_succeeds()
     {
         var nodes = await FourNodesAsync();
-        var quota = new ConnectionQuota(Limit.Of(5), Limit.Of(50));
+        var quota = new ConnectionQuota(Limit.Of(5), Limit.Of(50), Limit.Unlimited);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
             Task.Run(() => nodes[i % nodes.Length].TryAcquireAsync(Slot("alice", $"c{i}"), quota, LongTtl, default))));
@@ -44,7 +44,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     public async Task Exactly_the_tenant_quota_of_200_concurrent_acquires_from_four_nodes_succeeds()
     {
         var nodes = await FourNodesAsync();
-        var quota = new ConnectionQuota(Limit.Of(1), Limit.Of(7));
+        var quota = new ConnectionQuota(Limit.Of(1), Limit.Of(7), Limit.Unlimited);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
             Task.Run(() => nodes[i % nodes.Length].TryAcquireAsync(Slot($"user-{i}", "c1"), quota, LongTtl, default))));
@@ -55,10 +55,24 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     }
 
     [Fact]
+    public async Task Exactly_the_online_user_quota_of_200_concurrent_acquires_from_four_nodes_succeeds()
+    {
+        var nodes = await FourNodesAsync();
+        var quota = new ConnectionQuota(Limit.Of(5), Limit.Unlimited, Limit.Of(9));
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            Task.Run(() => nodes[i % nodes.Length].TryAcquireAsync(Slot($"user-{i}", "c1"), quota, LongTtl, default))));
+
+        Assert.Equal(9, results.Count(r => r == SlotResult.Acquired));
+        Assert.Equal(191, results.Count(r => r == SlotResult.OnlineUsersLimitReached));
+        Assert.Equal(9, await nodes[2].CountOnlineUsersAsync(Tenant, default));
+    }
+
+    [Fact]
     public async Task The_slots_of_a_dead_node_expire_and_its_places_go_to_a_live_node()
     {
         var (dead, live) = (await NodeAsync(), await NodeAsync());
-        var quota = new ConnectionQuota(Limit.Of(2), Limit.Of(3));
+        var quota = new ConnectionQuota(Limit.Of(2), Limit.Of(3), Limit.Unlimited);
         await dead.TryAcquireAsync(Slot("alice", "c1"), quota, ShortTtl, default);
         await dead.TryAcquireAsync(Slot("alice", "c2"), quota, ShortTtl, default);
         await live.TryAcquireAsync(Slot("bob", "c3"), quota, ShortTtl, default);
@@ -82,7 +96,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     {
         var limiter = await CreateLimiterAsync();
         var other = Tenant + "x";
-        var unlimited = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited);
+        var unlimited = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited, Limit.Unlimited);
         ConnectionSlot[] slots = [Slot("alice", "c1"), Slot("bob", "c2"), new(other, "alice", "c3")];
         foreach (var slot in slots)
         {
@@ -101,7 +115,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     public async Task Keys_of_a_tenant_with_no_slot_left_are_gone_from_redis()
     {
         var limiter = await CreateLimiterAsync();
-        var unlimited = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited);
+        var unlimited = new ConnectionQuota(Limit.Unlimited, Limit.Unlimited, Limit.Unlimited);
         await limiter.TryAcquireAsync(Slot("alice", "c1"), unlimited, LongTtl, default);
         await limiter.TryAcquireAsync(Slot("bob", "c2"), unlimited, ShortTtl, default);
 

@@ -35,6 +35,7 @@ public sealed class ParleyOptionsValidatorTests
         { "zero rooms per connection", "Parley:Limits:RoomsPerConnection must be at least 1." },
         { "negative connections per user", "Parley:Limits connection limits must not be negative." },
         { "negative connections per tenant", "Parley:Limits connection limits must not be negative." },
+        { "negative online users per tenant", "Parley:Limits:OnlineUsersPerTenant must not be negative." },
         { "negative new connections rate", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
         { "zero new connections burst", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
         { "small outbound queue", "Parley:Limits:OutboundQueueFrames must be at least 16." },
@@ -49,6 +50,7 @@ public sealed class ParleyOptionsValidatorTests
         { "tenant zero rooms", "Parley:Limits:Tenants:acme:RoomsPerConnection must be at least 1." },
         { "tenant negative connections per user", "Parley:Limits:Tenants:acme connection limits must not be negative." },
         { "tenant negative connections per tenant", "Parley:Limits:Tenants:acme connection limits must not be negative." },
+        { "tenant negative online users", "Parley:Limits:Tenants:acme:OnlineUsersPerTenant must not be negative." },
         { "negative batch window", "Parley:Store:BatchWindow must be between 0 and 100 ms." },
         { "long batch window", "Parley:Store:BatchWindow must be between 0 and 100 ms." },
         { "zero batch size", "Parley:Store:MaxBatchSize must be between 1 and 10000." },
@@ -187,6 +189,7 @@ public sealed class ParleyOptionsValidatorTests
             case "zero rooms per connection": o.Limits.RoomsPerConnection = 0; break;
             case "negative connections per user": o.Limits.ConnectionsPerUser = -1; break;
             case "negative connections per tenant": o.Limits.ConnectionsPerTenant = -1; break;
+            case "negative online users per tenant": o.Limits.OnlineUsersPerTenant = -1; break;
             case "negative new connections rate": o.Limits.NewConnectionsPerSecond = -1; break;
             case "zero new connections burst": o.Limits.NewConnectionsBurst = 0; break;
             case "small outbound queue": o.Limits.OutboundQueueFrames = 15; break;
@@ -201,6 +204,7 @@ public sealed class ParleyOptionsValidatorTests
             case "tenant zero rooms": acme.RoomsPerConnection = 0; break;
             case "tenant negative connections per user": acme.ConnectionsPerUser = -1; break;
             case "tenant negative connections per tenant": acme.ConnectionsPerTenant = -1; break;
+            case "tenant negative online users": acme.OnlineUsersPerTenant = -1; break;
             case "negative batch window": o.Store.BatchWindow = TimeSpan.FromMilliseconds(-1); break;
             case "long batch window": o.Store.BatchWindow = TimeSpan.FromMilliseconds(101); break;
             case "zero batch size": o.Store.MaxBatchSize = 0; break;
