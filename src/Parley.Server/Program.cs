@@ -6,6 +6,7 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
     ServeCommand.Create(),
     TokenCommand.Create(),
     ClusterCommand.Create(),
+    BenchCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
