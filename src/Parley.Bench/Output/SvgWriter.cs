@@ -21,7 +21,8 @@ internal static class SvgWriter
     public static string Render(string heading, IReadOnlyList<LineChart> charts)
     {
         var text = new StringBuilder();
-        var settings = new XmlWriterSettings { Indent = true, OmitXmlDeclaration = false, Encoding = new UTF8Encoding(false) };
+        // No XML declaration: written to a string it would claim UTF-16, while the file is UTF-8.
+        var settings = new XmlWriterSettings { Indent = true, OmitXmlDeclaration = true };
         using (var xml = XmlWriter.Create(text, settings))
         {
             var height = (PanelHeight * charts.Count) + 40;

@@ -157,8 +157,10 @@ internal static class BenchCommand
                 : new NoProbe();
             var directory = result.GetValue(output)
                 ?? Path.Combine("bench", "results", $"run-{chosen.Name}-{benchTarget.Name}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
-            var console = AnsiConsole.Console;
-            IProgressView view = !result.GetValue(plain) && console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected
+            // A pipe or a CI log gets plain text: no cursor movement, no colour codes.
+            var interactive = !Console.IsOutputRedirected && AnsiConsole.Console.Profile.Capabilities.Interactive;
+            var console = interactive ? AnsiConsole.Console : AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(Console.Out) });
+            IProgressView view = !result.GetValue(plain) && interactive
                 ? new LiveProgress(console)
                 : new PlainProgress(Console.Out);
 
