@@ -7,6 +7,7 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
     TokenCommand.Create(),
     ClusterCommand.Create(),
     AuthCommand.Create(),
+    BenchCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Globalization;
+using Parley.Bench.Output;
+using Parley.Bench.Probes;
+using Parley.Bench.Running;
+using Parley.Bench.Scenarios;
+using Parley.Bench.Targets;
+using Parley.Bench.Targets.Bare;
+using Parley.Bench.Targets.Parley;
+using Parley.Bench.Targets.SignalR;
+using Parley.Bench.Targets.SocketIo;
+using Parley.Bench.Transport;
+using Parley.Server.Auth;
+using Parley.Server.Options;
+using Spectre.Console;
+
+namespace Parley.Server.Cli;
+
+/// <summary>
+/// <c>parley bench &lt;scenario&gt;</c>: the load generator. Drives a Parley node (or a peer server,
+/// see src/Parley.Bench/Targets/README.md) on loopback, shows progress, prints a result table and
+/// writes result.json and result.svg into the run's directory. Exit code 0 when the completeness
+/// check passed, 1 when it failed, 2 for a usage error.
+/// </summary>
+internal static class BenchCommand
+{
+    /// <summary>Lifetime of the tokens a run mints: longer than any run, so none expires mid-run.</summary>
+    private static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(12);
+
+    public static Command Create()
+    {
+        var defaults = new BenchSettings();
+        var scenario = new Argument<string>("scenario") { Description = "idle, broadcast, fanout-mix, dm, reconnect-storm or churn." };
+        var target = new Option<string>("--target") { Description = "parley, bare, signalr or socketio.", DefaultValueFactory = _ => "parley" };
+        var url = new Option<string>("--url") { Description = "WebSocket URL of the target. Default ws://127.0.0.1:8080/v1/ws.", DefaultValueFactory = _ => "ws://127.0.0.1:8080/v1/ws" };
+        var connections = new Option<int>("--connections") { Description = "Connections held (for churn: clients connecting in parallel). Default 1000.", DefaultValueFactory = _ => defaults.Connections };
+        var publishers = new Option<int>("--publishers") { Description = "Publishing connections. Default 4.", DefaultValueFactory = _ => defaults.Publishers };
+        var rate = new Option<double>("--rate") { Description = "Messages per second over all publishers; 0 = as fast as acknowledgements allow. Default 0.", DefaultValueFactory = _ => defaults.Rate };
+        var window = new Option<int>("--window") { Description = "Unacknowledged messages per publisher at most. Default 8.", DefaultValueFactory = _ => defaults.Window };
+        var duration = new Option<string>("--duration") { Description = "Measured phase: 10s, 2m… Default 10s.", DefaultValueFactory = _ => "10s" };
+        var messages = new Option<long>("--messages") { Description = "Budget: most messages published (churn: connections opened). Default 1000000.", DefaultValueFactory = _ => defaults.MessageBudget };
+        var size = new Option<int>("--size") { Description = "Message body size in bytes. Default 64.", DefaultValueFactory = _ => defaults.MessageSize };
+        var drain = new Option<string>("--drain") { Description = "Wait after publishing for the last deliveries. Default 15s.", DefaultValueFactory = _ => "15s" };
+        var groupSize = new Option<int>("--group-size") { Description = "Members per group room (fanout-mix, reconnect-storm). Default 10.", DefaultValueFactory = _ => defaults.GroupSize };
+        var concurrency = new Option<int>("--connect-concurrency") { Description = "Connection attempts in flight while setting up. Default 64.", DefaultValueFactory = _ => defaults.ConnectConcurrency };
+        var sources = new Option<string>("--sources") { Description = "Local source addresses, e.g. 127.0.0.1-127.0.0.32 (about 28,000 connections each). Default 127.0.0.1-127.0.0.16.", DefaultValueFactory = _ => "127.0.0.1-127.0.0.16" };
+        var output = new Option<string?>("--out") { Description = "Directory for result.json and result.svg. Default bench/results/run-<scenario>-<target>-<time>." };
+        var data = new Option<string?>("--data") { Description = "Parley: the node's data directory, whose development key signs the run's tokens." };
+        var secret = new Option<string?>("--secret") { Description = "Parley: the cluster's HS256 secret (Parley:Auth:HmacSecret), instead of --data." };
+        var tenant = new Option<string>("--tenant") { Description = "Parley: tenant of the run's users. Default bench.", DefaultValueFactory = _ => "bench" };
+        var serverPid = new Option<int?>("--server-pid") { Description = "A local server's process id: memory and CPU from /proc (any target). Without it Parley is read through /metrics." };
+        var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a target that is not on loopback." };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in an interactive terminal." };
+
+        var command = new Command("bench", Help)
+        {
+            scenario, target, url, connections, publishers, rate, window, duration, messages, size, drain, groupSize,
+            concurrency, sources, output, data, secret, tenant, serverPid, allowRemote, plain,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            string? Fail(string message)
+            {
+                Console.Error.WriteLine("parley bench: " + message);
+                return null;
+            }
+
+            var chosen = Scenarios.Find(result.GetValue(scenario)!);
+            if (chosen is null)
+            {
+                Fail($"unknown scenario '{result.GetValue(scenario)}'; choose one of {string.Join(", ", Scenarios.All.Select(s => s.Name))}.");
+                return 2;
+            }
+
+            if (!Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var targetUrl) || !TargetUrl.IsWebSocket(targetUrl))
+            {
+                Fail("--url must be a ws:// or wss:// URL.");
+                return 2;
+            }
+
+            var remote = !TargetUrl.IsLoopback(targetUrl);
+            if (remote && !result.GetValue(allowRemote))
+            {
+                Fail($"{targetUrl.Host} is not a loopback address; a load test sends traffic only to this machine unless --allow-remote is given.");
+                return 2;
+            }
+
+            if (!TokenCommand.TryParseDuration(result.GetValue(duration)!, out var measured) || !TokenCommand.TryParseDuration(result.GetValue(drain)!, out var drainTime))
+            {
+                Fail("--duration and --drain must look like 10s, 2m or hh:mm:ss.");
+                return 2;
+            }
+
+            SourceAddresses? addresses = null;
+            if (!remote && !SourceAddresses.TryParse(result.GetValue(sources)!, out addresses))
+            {
+                Fail("--sources must be one IPv4 address or a range in the last octet, e.g. 127.0.0.1-127.0.0.16.");
+                return 2;
+            }
+
+            var settings = new BenchSettings
+            {
+                Connections = result.GetValue(connections),
+                Publishers = result.GetValue(publishers),
+                Rate = result.GetValue(rate),
+                Window = result.GetValue(window),
+                Duration = measured,
+                MessageBudget = result.GetValue(messages),
+                MessageSize = result.GetValue(size),
+                Drain = drainTime,
+                GroupSize = result.GetValue(groupSize),
+                ConnectConcurrency = result.GetValue(concurrency),
+            };
+            if (settings.Connections < 1 || settings.Publishers < 1 || settings.Window < 1 || settings.Rate < 0 || settings.MessageBudget < 1 || settings.GroupSize < 1 || settings.ConnectConcurrency < 1 || settings.MessageSize < 0)
+            {
+                Fail("--connections, --publishers, --window, --messages, --group-size and --connect-concurrency must be positive; --rate and --size not negative.");
+                return 2;
+            }
+
+            using var connector = new WebSocketConnector(addresses);
+            IBenchTarget benchTarget;
+            switch (result.GetValue(target))
+            {
+                case "parley":
+                    var tokens = Tokens(result.GetValue(data), result.GetValue(secret), result.GetValue(tenant)!);
+                    if (tokens is null)
+                    {
+                        return 2;
+                    }
+
+                    benchTarget = new ParleyTarget(targetUrl, connector, tokens, settings.MessageSize);
+                    break;
+                case "bare":
+                    benchTarget = new BareTarget(targetUrl, connector, settings.MessageSize);
+                    break;
+                case "signalr":
+                    benchTarget = new SignalRTarget(targetUrl, connector, settings.MessageSize);
+                    break;
+                case "socketio":
+                    benchTarget = new SocketIoTarget(targetUrl, connector, settings.MessageSize);
+                    break;
+                default:
+                    Fail("--target must be parley, bare, signalr or socketio.");
+                    return 2;
+            }
+
+            using var disposeTarget = benchTarget;
+            if ((benchTarget.Capabilities & chosen.Requires) != chosen.Requires)
+            {
+                Fail($"{chosen.Name} runs against Parley only.");
+                return 2;
+            }
+
+            IServerProbe probe = result.GetValue(serverPid) is { } pid ? new ProcProbe(pid)
+                : benchTarget is ParleyTarget ? new MetricsProbe(new Uri(TargetUrl.HttpBase(targetUrl), "metrics"))
+                : new NoProbe();
+            var directory = result.GetValue(output)
+                ?? Path.Combine("bench", "results", $"run-{chosen.Name}-{benchTarget.Name}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+            // A pipe or a CI log gets plain text: no cursor movement, no colour codes.
+            var interactive = !Console.IsOutputRedirected && AnsiConsole.Console.Profile.Capabilities.Interactive;
+            var console = interactive ? AnsiConsole.Console : AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(Console.Out) });
+            IProgressView view = !result.GetValue(plain) && interactive
+                ? new LiveProgress(console)
+                : new PlainProgress(Console.Out);
+
+            using var context = new BenchContext(settings, benchTarget, connector, probe);
+            BenchResult outcome;
+            try
+            {
+                outcome = await BenchRunner.RunAsync(chosen, context, targetUrl.ToString(), view, cancellationToken);
+            }
+            catch (Exception e) when (e is ConnectRefusedException or System.Net.WebSockets.WebSocketException or HttpRequestException or ArgumentException)
+            {
+                Fail(e.Message);
+                return 1;
+            }
+            finally
+            {
+                (probe as IDisposable)?.Dispose();
+            }
+
+            ResultTable.Write(console, outcome);
+            var (json, picture) = await ResultFiles.WriteAsync(outcome, directory, CancellationToken.None);
+            Console.WriteLine($"Wrote {json} and {picture}.");
+            return outcome.Passed ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Mints (and keeps) one token per user, signed with the node's development key or the given secret.</summary>
+    private static Func<string, string>? Tokens(string? dataDirectory, string? secret, string tenant)
+    {
+        if (secret is null)
+        {
+            if (dataDirectory is null || !File.Exists(Path.Combine(dataDirectory, DevelopmentKey.FileName)))
+            {
+                Console.Error.WriteLine($"parley bench: the Parley target needs --data (the node's data directory, holding {DevelopmentKey.FileName}) or --secret.");
+                return null;
+            }
+
+            secret = DevelopmentKey.LoadOrCreate(dataDirectory);
+        }
+
+        var auth = new AuthOptions();
+        var cache = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        return user => cache.GetOrAdd(user, u => DevelopmentTokenMinter.Mint(secret, auth, tenant, u, ["*"], [], TokenLifetime));
+    }
+
+    private const string Help = """
+        Load generator: run a scenario against Parley or a peer and check that every message arrived once and in order.
+
+        Scenarios: idle (memory per connection, CPU while idle), broadcast (one room, N members, P publishing),
+        fanout-mix (personal room + group of 10 each), dm and reconnect-storm (Parley only), churn (connects per second).
+
+        Example: parley bench broadcast --data data --connections 2000 --publishers 4 --duration 20s
+
+        Parley's default limits protect it from exactly this traffic; start the node for a benchmark with, e.g.:
+          parley serve --Parley:Limits:PublishesPerSecond=1000000 --Parley:Limits:PublishBurst=1000000
+                       --Parley:Limits:NewConnectionsPerSecond=0 --Parley:Limits:ConnectionsPerUser=0
+        Refused upgrades (503) are retried after Retry-After, and rate-limited sends with the same id, so a run
+        under the defaults is slower, never incomplete.
+        """;
+}
