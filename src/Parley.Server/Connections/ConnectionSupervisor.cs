@@ -17,6 +17,7 @@ internal sealed class ConnectionSupervisor(
     IConnectionLimiter limiter,
     IPresenceStore presence,
     IOptionsMonitor<ParleyOptions> options,
+    TenantLimits tenantLimits,
     TimeProvider clock,
     ILogger<ConnectionSupervisor> logger) : BackgroundService
 {
@@ -51,7 +52,7 @@ internal sealed class ConnectionSupervisor(
                 continue;
             }
 
-            if (limits.Tenants.TryGetValue(connection.Principal.Tenant, out var tenant) && tenant.Disabled)
+            if (tenantLimits.For(connection.Principal.Tenant).Disabled)
             {
                 connection.Close(CloseReason.TenantDisabled, flush: false);
             }

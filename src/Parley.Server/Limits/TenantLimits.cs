@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Parley.Server.Options;
+using Parley.Server.Tenancy;
 
 namespace Parley.Server.Limits;
 
@@ -20,24 +21,28 @@ internal sealed record EffectiveLimits(
 }
 
 /// <summary>
-/// Resolves a tenant's limits from the current options, so an edited configuration applies to the
-/// next request without a restart.
+/// Resolves a tenant's limits: the tenant directory's quotas (edited at runtime through the auth
+/// service) over the configured per-tenant overrides over the node-wide values. Read on every use,
+/// so a change applies to the next request without a restart. A tenant is disabled when either the
+/// directory or the configuration says so.
 /// </summary>
-internal sealed class TenantLimits(IOptionsMonitor<ParleyOptions> options)
+internal sealed class TenantLimits(IOptionsMonitor<ParleyOptions> options, ITenantDirectory directory)
 {
     public EffectiveLimits For(string tenant)
     {
         var limits = options.CurrentValue.Limits;
         limits.Tenants.TryGetValue(tenant, out var o);
+        var settings = directory.Find(tenant);
+        var q = settings?.Quotas;
         return new EffectiveLimits(
-            o?.MaxMessageBytes ?? limits.MaxMessageBytes,
+            q?.MaxMessageBytes ?? o?.MaxMessageBytes ?? limits.MaxMessageBytes,
             o?.PublishesPerSecond ?? limits.PublishesPerSecond,
             limits.PublishBurst,
-            o?.TenantPublishesPerSecond ?? limits.TenantPublishesPerSecond,
-            o?.RoomsPerConnection ?? limits.RoomsPerConnection,
+            q?.PublishesPerSecond ?? o?.TenantPublishesPerSecond ?? limits.TenantPublishesPerSecond,
+            q?.RoomsPerConnection ?? o?.RoomsPerConnection ?? limits.RoomsPerConnection,
             Limit.Of(o?.ConnectionsPerUser ?? limits.ConnectionsPerUser),
-            Limit.Of(o?.ConnectionsPerTenant ?? limits.ConnectionsPerTenant),
-            Limit.Of(o?.OnlineUsersPerTenant ?? limits.OnlineUsersPerTenant),
-            o?.Disabled ?? false);
+            Limit.Of(q?.MaxConnections ?? o?.ConnectionsPerTenant ?? limits.ConnectionsPerTenant),
+            Limit.Of(q?.MaxOnlineUsers ?? o?.OnlineUsersPerTenant ?? limits.OnlineUsersPerTenant),
+            (settings?.Disabled ?? false) || (o?.Disabled ?? false));
     }
 }

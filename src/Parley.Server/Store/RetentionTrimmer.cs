@@ -7,15 +7,18 @@ namespace Parley.Server.Store;
 /// Applies retention every <see cref="RetentionOptions.TrimInterval"/>. A failed run is logged
 /// and retried at the next interval; trimming is never urgent, losing a run only delays it.
 /// </summary>
-internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger) : BackgroundService
+internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger, Tenancy.ITenantDirectory? directory = null) : BackgroundService
 {
-    /// <summary>The policy of <paramref name="tenant"/>: its overrides where set, the node-wide values otherwise; 0 (or zero age) means no limit.</summary>
-    public static RetentionPolicy PolicyFor(RetentionOptions options, string tenant)
+    /// <summary>
+    /// The policy of <paramref name="tenant"/>: the directory's retention quota where set, then its
+    /// configured overrides, then the node-wide values; 0 (or zero age) means no limit.
+    /// </summary>
+    public static RetentionPolicy PolicyFor(RetentionOptions options, string tenant, Tenancy.TenantQuotas? quotas = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Tenants.TryGetValue(tenant, out var overrides);
-        var maxMessages = overrides?.MaxMessagesPerStream ?? options.MaxMessagesPerStream;
-        var maxAge = overrides?.MaxAge ?? options.MaxAge;
+        var maxMessages = quotas?.RetentionMaxMessages ?? overrides?.MaxMessagesPerStream ?? options.MaxMessagesPerStream;
+        var maxAge = quotas?.RetentionMaxAge ?? overrides?.MaxAge ?? options.MaxAge;
         return new RetentionPolicy(
             maxMessages > 0 ? maxMessages : null,
             maxAge > TimeSpan.Zero ? maxAge : null);
@@ -42,7 +45,7 @@ internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptio
     {
         try
         {
-            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant), stoppingToken);
+            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant, directory?.Find(tenant)?.Quotas), stoppingToken);
             metrics.Trimmed(deleted);
             StoreLog.Trimmed(logger, deleted);
         }

@@ -132,9 +132,9 @@ internal sealed class PollingTenantDirectory : BackgroundService, ITenantDirecto
 
 internal static partial class DirectoryLog
 {
-    [LoggerMessage(EventId = 2400, Level = LogLevel.Information, Message = "Tenant directory loaded: {Count} tenants.")]
+    [LoggerMessage(EventId = 2500, Level = LogLevel.Information, Message = "Tenant directory loaded: {Count} tenants.")]
     public static partial void Loaded(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 2401, Level = LogLevel.Warning, Message = "Refreshing the tenant directory failed; the last copy stays in force.")]
+    [LoggerMessage(EventId = 2501, Level = LogLevel.Warning, Message = "Refreshing the tenant directory failed; the last copy stays in force.")]
     public static partial void RefreshFailed(ILogger logger, Exception exception);
 }

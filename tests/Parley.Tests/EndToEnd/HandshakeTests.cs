@@ -11,7 +11,7 @@ public sealed class HandshakeTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _node = await TestNode.StartAsync(new Dictionary<string, string?>
     {
-        ["Parley:Limits:ConnectTimeout"] = "00:00:01",
+        ["Parley:Limits:ConnectTimeout"] = "00:00:02",
         ["Parley:Limits:ConnectionsPerUser"] = "2",
         ["Parley:Limits:Tenants:small:ConnectionsPerTenant"] = "1",
         ["Parley:Limits:Tenants:few:OnlineUsersPerTenant"] = "1",

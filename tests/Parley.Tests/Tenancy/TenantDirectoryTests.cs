@@ -68,6 +68,40 @@ public sealed class TenantDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Quotas_edited_in_the_directory_apply_to_the_next_request()
+    {
+        await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("acme", "alice"));
+        await alice.SendAsync($$"""{"op":"send","rid":1,"room":"q","id":"q-1","body":"{{new string('x', 150)}}"}""");
+        Assert.Equal("body_too_large", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+
+        _directory.Set(new { id = "acme", quotas = new { maxMessageBytes = 1000, roomsPerConnection = 1 } });
+        await Eventually.TrueAsync(() => _node.Service<ITenantDirectory>().Find("acme")?.Quotas.RoomsPerConnection == 1, "the new quotas reach the node");
+        await alice.SendAsync($$"""{"op":"send","rid":2,"room":"q","id":"q-2","body":"{{new string('x', 150)}}"}""");
+        await alice.ExpectAsync("ack");
+        await alice.SendAsync("""{"op":"join","rid":3,"room":"one"}""");
+        await alice.ExpectAsync("joined");
+        await alice.SendAsync("""{"op":"join","rid":4,"room":"two"}""");
+        Assert.Equal("room_limit", (await alice.ExpectAsync("error")).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Disabling_a_tenant_in_the_directory_closes_its_connections_with_4502_and_refuses_new_ones()
+    {
+        await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("acme", "alice"));
+        await using var gina = await RawClient.ConnectAsync(_node.WebSocketUri, TestNode.Token("globex", "gina"));
+        _directory.Set(new { id = "acme", disabled = true }, new { id = "globex" });
+        Assert.Equal(4502, await alice.ExpectClosedAsync());
+
+        await using var again = await RawClient.OpenAsync(_node.WebSocketUri);
+        await again.SendAsync($$"""{"op":"connect","token":"{{TestNode.Token("acme", "alice")}}"}""");
+        Assert.Equal(4502, await again.ExpectClosedAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, (await SendAsync(HttpMethod.Post, "/api/v1/rooms/x/messages", TestNode.Token("acme", "backend", scopes: ["publish"]), """{"id":"d-1","body":1}""")).StatusCode);
+
+        await gina.SendAsync("""{"op":"ping","rid":1}""");
+        await gina.ExpectAsync("pong");
+    }
+
+    [Fact]
     public async Task A_token_signed_by_a_tenants_own_key_is_accepted_for_that_tenant_only()
     {
         await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, Hs256(AcmeSecret, "acme", "acme", "alice"));
