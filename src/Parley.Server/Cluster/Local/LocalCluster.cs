@@ -10,12 +10,18 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
 }
 
 /// <summary>
-/// Redis, PostgreSQL, N Parley nodes and a proxy on loopback: what <c>parley cluster up</c> runs
-/// and what the cluster tests start. The nodes share one HS256 development key kept in the
+/// Redis, PostgreSQL, the auth service, N Parley nodes and a proxy on loopback: what
+/// <c>parley cluster up</c> runs and what the cluster tests start. The nodes share one HS256 development key kept in the
 /// cluster directory, so <c>parley token --data DIR</c> mints tokens every node accepts.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
+    /// <summary>
+    /// The one issuer of a local cluster: the development tokens of <c>parley token</c> and the
+    /// auth service's tokens both carry it, so nodes accept either.
+    /// </summary>
+    public const string Issuer = "parley-dev";
+
     private readonly List<LocalNode> _nodes = [];
 
     private LocalCluster(LocalClusterSpec spec) => Spec = spec;
@@ -27,6 +33,8 @@ public sealed class LocalCluster : IAsyncDisposable
     public LocalPostgres Postgres { get; private set; } = null!;
 
     public LocalProxy Proxy { get; private set; } = null!;
+
+    public LocalAuthService Auth { get; private set; } = null!;
 
     public IReadOnlyList<LocalNode> Nodes => _nodes;
 
@@ -56,6 +64,11 @@ public sealed class LocalCluster : IAsyncDisposable
             cluster.PostgresConnectionString = await cluster.Postgres.CreateDatabaseAsync("parley", cancellationToken);
             progress?.Invoke($"postgresql     {cluster.PostgresConnectionString}");
 
+            // The auth service keeps its tenants and keys in the same PostgreSQL, in its own database.
+            var authDatabase = await cluster.Postgres.CreateDatabaseAsync("parley_auth", cancellationToken);
+            cluster.Auth = await LocalAuthService.StartAsync(spec.Launcher, Path.Combine(spec.Directory, "auth"), authDatabase, Issuer, cancellationToken);
+            progress?.Invoke($"auth service   {cluster.Auth.HttpUri}  (operator token {cluster.Auth.OperatorToken})");
+
             var ports = new List<int>();
             for (var i = 1; i <= spec.Nodes; i++)
             {
@@ -84,6 +97,10 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Parley:Postgres:ConnectionString"] = PostgresConnectionString,
             ["Parley:Auth:HmacSecret"] = Secret,
             ["Parley:Auth:DisableDevelopmentKey"] = "true",
+            ["Parley:Auth:Issuer"] = Issuer,
+            ["Parley:Auth:JwksUrl"] = Auth.JwksUri.ToString(),
+            ["Parley:Directory:Url"] = Auth.HttpUri.ToString(),
+            ["Parley:Directory:Token"] = Auth.OperatorToken,
         };
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
         _nodes.Add(node);
@@ -99,6 +116,11 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask()));
+        if (Auth is not null)
+        {
+            await Auth.DisposeAsync();
+        }
+
         if (Redis is not null)
         {
             await Redis.DisposeAsync();
