@@ -7,6 +7,9 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
     TokenCommand.Create(),
     ClusterCommand.Create(),
     AuthCommand.Create(),
+    TenantCommand.Create(),
+    UserCommand.Create(),
+    ApiKeyCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();
