@@ -77,12 +77,12 @@ internal static class TenantKeyMaterial
 
     private static (string?, string?) P256(string label, byte[] der)
     {
-        using var ec = ECDsa.Create();
         if (label != "PUBLIC KEY")
         {
             return (null, "An ES256 key is a PEM \"PUBLIC KEY\" (SubjectPublicKeyInfo).");
         }
 
+        using var ec = ECDsa.Create();
         ec.ImportSubjectPublicKeyInfo(der, out var read);
         if (read != der.Length || ec.ExportParameters(false).Curve.Oid.Value != P256Oid)
         {
