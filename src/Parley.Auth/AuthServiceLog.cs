@@ -27,6 +27,21 @@ internal static partial class AuthServiceLog
     [LoggerMessage(EventId = 2322, Level = LogLevel.Information, Message = "User {User} of tenant {Tenant} created by {Creator}.")]
     public static partial void UserCreated(ILogger logger, string tenant, string user, string creator);
 
+    [LoggerMessage(EventId = 2323, Level = LogLevel.Information, Message = "Signing key {KeyId} ({Algorithm}) of tenant {Tenant} registered by {Caller}.")]
+    public static partial void TenantKeyAdded(ILogger logger, string tenant, string keyId, string algorithm, string caller);
+
+    [LoggerMessage(EventId = 2324, Level = LogLevel.Information, Message = "Signing key {KeyId} of tenant {Tenant} deleted by {Caller}.")]
+    public static partial void TenantKeyDeleted(ILogger logger, string tenant, string keyId, string caller);
+
+    [LoggerMessage(EventId = 2325, Level = LogLevel.Information, Message = "API key {KeyId} of tenant {Tenant} created by {Caller}.")]
+    public static partial void ApiKeyCreated(ILogger logger, string tenant, string keyId, string caller);
+
+    [LoggerMessage(EventId = 2326, Level = LogLevel.Information, Message = "API key {KeyId} of tenant {Tenant} revoked by {Caller}.")]
+    public static partial void ApiKeyRevoked(ILogger logger, string tenant, string keyId, string caller);
+
+    [LoggerMessage(EventId = 2327, Level = LogLevel.Debug, Message = "API key usage reported for {Reported} keys; {Changed} last-used times moved.")]
+    public static partial void ApiKeyUsage(ILogger logger, int reported, int changed);
+
     [LoggerMessage(EventId = 2330, Level = LogLevel.Debug, Message = "Login of {User} in tenant {Tenant}: {Outcome}.")]
     public static partial void Login(ILogger logger, string tenant, string user, string outcome);
 

@@ -8,6 +8,9 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
     ClusterCommand.Create(),
     AuthCommand.Create(),
     BenchCommand.Create(),
+    TenantCommand.Create(),
+    UserCommand.Create(),
+    ApiKeyCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -66,6 +66,8 @@ internal static class AuthServiceHost
         KeyEndpoints.Map(app);
         TenantEndpoints.Map(app);
         UserAuthEndpoints.Map(app);
+        TenantKeyEndpoints.Map(app);
+        ApiKeyEndpoints.Map(app);
         InternalEndpoints.Map(app);
         HealthEndpoints.Map(app);
         app.MapFallback(() => AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such endpoint."));

@@ -12,6 +12,8 @@ internal static class AuthErrors
     public const string InvalidRoom = "invalid_room";
     public const string InvalidQuota = "invalid_quota";
     public const string WeakPassword = "weak_password";
+    public const string InvalidKey = "invalid_key";
+    public const string InvalidScope = "invalid_scope";
     public const string Unauthorized = "unauthorized";
     public const string InvalidCredentials = "invalid_credentials";
     public const string InvalidToken = "invalid_token";
@@ -19,9 +21,11 @@ internal static class AuthErrors
     public const string TenantDisabled = "tenant_disabled";
     public const string RegistrationClosed = "registration_closed";
     public const string UserQuotaExceeded = "user_quota_exceeded";
+    public const string KeyLimitReached = "key_limit_reached";
     public const string NotFound = "not_found";
     public const string TenantExists = "tenant_exists";
     public const string UserExists = "user_exists";
+    public const string KeyExists = "key_exists";
     public const string RateLimited = "rate_limited";
     public const string StoreUnavailable = "store_unavailable";
     public const string Internal = "internal";

@@ -70,4 +70,29 @@ internal static class Callers
 
         return (user, null);
     }
+
+    /// <summary>
+    /// The operator (Admin null) or an administrator of <paramref name="tenant"/>, or the error to
+    /// return. As in <see cref="RequireTenantAdminAsync"/>, a user of another tenant learns nothing
+    /// about <paramref name="tenant"/>; the operator may be told it does not exist.
+    /// </summary>
+    public static async Task<(Caller? Caller, IResult? Error)> RequireOperatorOrTenantAdminAsync(HttpContext context, ApiServices api, string tenant)
+    {
+        if (RequireOperator(context, api) is null)
+        {
+            return (Caller.Operator, null);
+        }
+
+        var (admin, error) = await RequireTenantAdminAsync(context, api, tenant);
+        return admin is null ? (null, error) : (new Caller(admin), null);
+    }
+}
+
+/// <summary>Who made an administrative call: the operator, or a tenant administrator.</summary>
+internal sealed record Caller(UserRecord? Admin)
+{
+    public static Caller Operator { get; } = new((UserRecord?)null);
+
+    /// <summary>For logs: the administrator's user id, or "operator".</summary>
+    public string Name => Admin?.Id ?? "operator";
 }

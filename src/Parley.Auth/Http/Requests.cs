@@ -16,3 +16,10 @@ internal sealed record UpdateUserRequest(List<string?>? Rooms, string? Role, str
 internal sealed record CredentialsRequest(string? Tenant, string? User, string? Password);
 
 internal sealed record RefreshRequest([property: JsonPropertyName("refresh_token")] string? RefreshToken);
+
+internal sealed record CreateTenantKeyRequest(string? Kid, string? Alg, string? Pem, string? Secret);
+
+internal sealed record CreateApiKeyRequest(string? Name, List<string?>? Scopes);
+
+/// <summary>What a node reports: when each API key id was last used on it.</summary>
+internal sealed record ApiKeyUsageRequest(Dictionary<string, DateTimeOffset>? Usage);

@@ -3,8 +3,8 @@ using Parley.Auth.Store;
 namespace Parley.Auth.Http;
 
 /// <summary>
-/// Tenant administration: the operator creates, lists, reads and changes tenants; a tenant's
-/// administrators read their tenant and manage its users.
+/// Tenant administration: the operator creates, lists, reads and changes tenants; the operator and
+/// a tenant's administrators read the tenant and manage its users.
 /// </summary>
 internal static class TenantEndpoints
 {
@@ -74,13 +74,10 @@ internal static class TenantEndpoints
     /// <summary>For the operator, or an administrator of the tenant.</summary>
     private static async Task<IResult> GetTenantAsync(HttpContext context, ApiServices api, string tenant)
     {
-        if (Callers.RequireOperator(context, api) is not null)
+        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
+        if (caller is null)
         {
-            var (admin, error) = await Callers.RequireTenantAdminAsync(context, api, tenant);
-            if (admin is null)
-            {
-                return error!;
-            }
+            return error!;
         }
 
         var found = await api.Store.GetTenantAsync(tenant, context.RequestAborted);
@@ -119,8 +116,8 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> CreateUserAsync(HttpContext context, ApiServices api, string tenant)
     {
-        var (admin, error) = await Callers.RequireTenantAdminAsync(context, api, tenant);
-        if (admin is null)
+        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
+        if (caller is null)
         {
             return error!;
         }
@@ -144,7 +141,7 @@ internal static class TenantEndpoints
         var user = new UserRecord(tenant, request.User!, api.Passwords.Hash(request.Password!), role, Patterns(request.Rooms) ?? [], api.Clock.GetUtcNow());
         return await api.Store.CreateUserAsync(user, context.RequestAborted) switch
         {
-            UserCreation.Created => Created(api, user, admin.Id),
+            UserCreation.Created => Created(api, user, caller.Name),
             UserCreation.AlreadyExists => AuthErrors.Result(StatusCodes.Status409Conflict, AuthErrors.UserExists, "A user with this id exists in the tenant."),
             UserCreation.QuotaExceeded => AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.UserQuotaExceeded, "The tenant has reached its maximum number of users."),
             _ => AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such tenant."),
@@ -153,10 +150,15 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> ListUsersAsync(HttpContext context, ApiServices api, string tenant)
     {
-        var (admin, error) = await Callers.RequireTenantAdminAsync(context, api, tenant);
-        if (admin is null)
+        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
+        if (caller is null)
         {
             return error!;
+        }
+
+        if (caller.Admin is null && await api.Store.GetTenantAsync(tenant, context.RequestAborted) is null)
+        {
+            return AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such tenant.");
         }
 
         var users = await api.Store.ListUsersAsync(tenant, context.RequestAborted);
@@ -165,8 +167,8 @@ internal static class TenantEndpoints
 
     private static async Task<IResult> UpdateUserAsync(HttpContext context, ApiServices api, string tenant, string user)
     {
-        var (admin, error) = await Callers.RequireTenantAdminAsync(context, api, tenant);
-        if (admin is null)
+        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
+        if (caller is null)
         {
             return error!;
         }
@@ -189,7 +191,7 @@ internal static class TenantEndpoints
         }
 
         // An administrator cannot demote themselves, so a tenant always keeps the one who could fix it.
-        if (role is not null && string.Equals(user, admin.Id, StringComparison.Ordinal) && role != admin.Role)
+        if (role is not null && caller.Admin is { } admin && string.Equals(user, admin.Id, StringComparison.Ordinal) && role != admin.Role)
         {
             return AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.Forbidden, "An administrator cannot change their own role.");
         }

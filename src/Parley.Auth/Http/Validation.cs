@@ -8,6 +8,12 @@ internal static class Validation
     /// <summary>Longest tenant display name, in characters.</summary>
     public const int MaxNameLength = 200;
 
+    /// <summary>Most signing keys one tenant may register: enough to rotate, few enough that a token's key lookup stays short.</summary>
+    public const int MaxKeysPerTenant = 10;
+
+    /// <summary>Most API keys of one tenant not revoked at once; bounds what every node holds per tenant.</summary>
+    public const int MaxLiveApiKeysPerTenant = 100;
+
     public static IResult? TenantId(string? id) =>
         Identifiers.IsValid(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidTenant, "The tenant id breaks the identifier rules.");
 
@@ -27,6 +33,15 @@ internal static class Validation
             ? null
             : AuthErrors.BadRequestResult(AuthErrors.InvalidRoom,
                 $"Rooms are at most {Identifiers.MaxRoomPatterns} patterns, each a room name, a prefix ending in '*', or '*'.");
+
+    public static IResult? KeyId(string? kid) =>
+        Identifiers.IsValid(kid) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidKey, "The kid breaks the identifier rules.");
+
+    /// <summary>The distinct scopes named, or null when they are not a non-empty subset of publish and read.</summary>
+    public static string[]? Scopes(List<string?>? scopes) =>
+        scopes is { Count: > 0 } && scopes.All(s => s is not null && Credentials.ApiKeySecrets.Scopes.Contains(s))
+            ? [.. Credentials.ApiKeySecrets.Scopes.Where(scopes.Contains)]
+            : null;
 
     /// <summary>The role named, or null when it is neither "admin" nor "member".</summary>
     public static UserRole? Role(string? role) => role switch

@@ -10,8 +10,10 @@ namespace Parley.Auth.Store;
 /// under one lock of the tenant.</item>
 /// <item>A refresh token is rotated at most once; presenting a used one revokes its whole family
 /// in the same transaction.</item>
-/// <item>Every tenant change raises the tenants revision, and changes become visible in revision
-/// order, so a reader that saw revision n has seen every change up to n.</item>
+/// <item>Every change to a tenant, its keys or its API keys raises the tenants revision, and
+/// changes become visible in revision order, so a reader that saw revision n has seen every change
+/// up to n. Users, refresh tokens and API key usage do not raise it.</item>
+/// <item>A tenant's key and API key limits hold under concurrent creations, as its user quota does.</item>
 /// <item>Of several instances due to rotate the signing key at once, exactly one does.</item>
 /// </list>
 /// </summary>
@@ -69,6 +71,39 @@ internal interface IAuthStore
 
     /// <summary>Deletes keys whose <see cref="SigningKeyRecord.NotAfter"/> has passed; returns how many.</summary>
     Task<int> DeleteExpiredSigningKeysAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Registers a tenant's signing key, unless its kid is taken in the tenant or the tenant holds <paramref name="maxPerTenant"/> keys.</summary>
+    Task<CredentialCreation> AddTenantKeyAsync(TenantKeyRecord key, int maxPerTenant, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's signing keys, ordered by kid.</summary>
+    Task<IReadOnlyList<TenantKeyRecord>> ListTenantKeysAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a tenant's signing key; false when the tenant has no key with this kid.</summary>
+    Task<bool> DeleteTenantKeyAsync(string tenant, string keyId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores an API key, unless its id or hash exists in any tenant or the tenant holds
+    /// <paramref name="maxLivePerTenant"/> keys that are not revoked.
+    /// </summary>
+    Task<CredentialCreation> AddApiKeyAsync(ApiKeyRecord key, int maxLivePerTenant, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's API keys, revoked ones included, ordered by id.</summary>
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Revokes a tenant's API key at <paramref name="now"/> and returns it; a key revoked before
+    /// keeps its first revocation time (and the revision does not move). Null when the tenant has no such key.
+    /// </summary>
+    Task<ApiKeyRecord?> RevokeApiKeyAsync(string tenant, string id, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves each named key's last-used time forward to the time given, never back; unknown ids are
+    /// ignored. Returns how many keys changed.
+    /// </summary>
+    Task<int> RecordApiKeyUsageAsync(IReadOnlyDictionary<string, DateTimeOffset> usage, CancellationToken cancellationToken);
+
+    /// <summary>Every tenant with its keys and API keys, for the nodes, at one revision.</summary>
+    Task<DirectoryListing> ListDirectoryAsync(CancellationToken cancellationToken);
 
     /// <summary>A cheap round trip for readiness; throws when the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);

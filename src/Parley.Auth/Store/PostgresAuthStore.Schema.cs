@@ -63,6 +63,28 @@ internal sealed partial class PostgresAuthStore
             not_after   timestamptz
         );
         """,
+        """
+        CREATE TABLE auth_tenant_keys (
+            tenant   text COLLATE "C" NOT NULL REFERENCES auth_tenants (id),
+            kid      text COLLATE "C" NOT NULL,
+            alg      text        NOT NULL CHECK (alg IN ('ES256', 'RS256', 'HS256')),
+            material text        NOT NULL,
+            created  timestamptz NOT NULL,
+            PRIMARY KEY (tenant, kid)
+        );
+
+        CREATE TABLE auth_api_keys (
+            id         text COLLATE "C" PRIMARY KEY,
+            tenant     text COLLATE "C" NOT NULL REFERENCES auth_tenants (id),
+            name       text        NOT NULL,
+            sha256     text COLLATE "C" NOT NULL UNIQUE,
+            scopes     jsonb       NOT NULL,
+            created    timestamptz NOT NULL,
+            revoked_at timestamptz,
+            last_used  timestamptz
+        );
+        CREATE INDEX auth_api_keys_by_tenant ON auth_api_keys (tenant, id);
+        """,
     ];
 
     internal static int SchemaVersion => Migrations.Length;

@@ -12,6 +12,9 @@ internal sealed partial class SqliteAuthStore
     // auth_users: rooms is a JSON array of room patterns; role is 'admin' or 'member'.
     // auth_refresh_tokens: keyed by the SHA-256 of the token, never the token itself.
     // auth_signing_keys: private_key is PKCS#8, not encrypted at rest (see SigningKeyRecord).
+    // auth_tenant_keys: material is a public key PEM, or an HS256 secret in plain form (see TenantKeyRecord).
+    // auth_api_keys: sha256 is the lowercase hex SHA-256 of the key, never the key; ids are unique
+    //   across tenants; scopes is a JSON array.
     // Times are microseconds since the Unix epoch, UTC; booleans are 0 or 1.
     private static readonly string[] Migrations =
     [
@@ -62,6 +65,28 @@ internal sealed partial class SqliteAuthStore
             retired_at  INTEGER,
             not_after   INTEGER
         ) WITHOUT ROWID;
+        """,
+        """
+        CREATE TABLE auth_tenant_keys (
+            tenant   TEXT    NOT NULL REFERENCES auth_tenants (id),
+            kid      TEXT    NOT NULL,
+            alg      TEXT    NOT NULL,
+            material TEXT    NOT NULL,
+            created  INTEGER NOT NULL,
+            PRIMARY KEY (tenant, kid)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE auth_api_keys (
+            id         TEXT    NOT NULL PRIMARY KEY,
+            tenant     TEXT    NOT NULL REFERENCES auth_tenants (id),
+            name       TEXT    NOT NULL,
+            sha256     TEXT    NOT NULL UNIQUE,
+            scopes     TEXT    NOT NULL,
+            created    INTEGER NOT NULL,
+            revoked_at INTEGER,
+            last_used  INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX auth_api_keys_by_tenant ON auth_api_keys (tenant, id);
         """,
     ];
 

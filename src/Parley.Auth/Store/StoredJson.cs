@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Parley.Auth.Store;
 
-/// <summary>The JSON columns both stores share: quotas and room patterns, in the same form as the HTTP API.</summary>
+/// <summary>The JSON columns both stores share: quotas, room patterns and API key scopes, in the same form as the HTTP API.</summary>
 internal static class StoredJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
@@ -18,6 +18,10 @@ internal static class StoredJson
     public static string Rooms(IReadOnlyList<string> rooms) => JsonSerializer.Serialize(rooms, Options);
 
     public static IReadOnlyList<string> Rooms(string json) => JsonSerializer.Deserialize<string[]>(json, Options) ?? [];
+
+    public static string Scopes(IReadOnlyList<string> scopes) => JsonSerializer.Serialize(scopes, Options);
+
+    public static IReadOnlyList<string> Scopes(string json) => JsonSerializer.Deserialize<string[]>(json, Options) ?? [];
 
     public static string Role(UserRole role) => role == UserRole.Admin ? "admin" : "member";
 

@@ -36,15 +36,17 @@ internal static class TenantDirectoryDocument
             return TenantQuotas.None;
         }
 
+        // The auth service nests retention as {"retention":{"maxMessagesPerStream","maxAgeSeconds"}}.
         var retention = q.TryGetProperty("retention", out var r) && r.ValueKind == JsonValueKind.Object ? r : default;
-        var maxAge = retention.ValueKind == JsonValueKind.Object ? Number(retention, "maxAgeSeconds") : null;
+        var nested = retention.ValueKind == JsonValueKind.Object;
+        var maxAge = nested ? Number(retention, "maxAgeSeconds") : Number(q, "retentionMaxAgeSeconds");
         return new TenantQuotas(
             Int(q, "maxConnections"),
             Int(q, "maxOnlineUsers"),
             Number(q, "publishesPerSecond"),
             Int(q, "maxMessageBytes"),
             Int(q, "roomsPerConnection"),
-            retention.ValueKind == JsonValueKind.Object ? Int(retention, "maxMessagesPerStream") : null,
+            nested ? Int(retention, "maxMessagesPerStream") : Int(q, "retentionMaxMessages"),
             maxAge is > 0 ? TimeSpan.FromSeconds(maxAge.Value) : null);
     }
 

@@ -6,7 +6,7 @@ namespace Parley.Tests.AuthService;
 /// The behaviour every <see cref="IAuthStore"/> must show. Each implementation derives from this
 /// class, hands out a fresh, empty store per test, and must pass every test unchanged.
 /// </summary>
-public abstract class AuthStoreSpec : IAsyncLifetime
+public abstract partial class AuthStoreSpec : IAsyncLifetime
 {
     /// <summary>Whole seconds, so every store keeps the instant exactly.</summary>
     protected static readonly DateTimeOffset T0 = new(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);

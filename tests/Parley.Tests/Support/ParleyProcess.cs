@@ -40,7 +40,10 @@ internal sealed class ParleyProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static ParleyProcess Start(params string[] args)
+    public static ParleyProcess Start(params string[] args) => Start(new Dictionary<string, string?>(), args);
+
+    /// <summary>Starts the program with environment variables set (or, for null values, removed).</summary>
+    public static ParleyProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -55,13 +58,28 @@ internal sealed class ParleyProcess : IDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         return new ParleyProcess(Process.Start(info)!);
     }
 
     /// <summary>Runs a command to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs a command to completion with environment variables set (or, for null values, removed).</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(environment, args);
         await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (process.ExitCode, process.Output.Trim());
     }
