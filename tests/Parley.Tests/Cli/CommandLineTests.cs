@@ -87,6 +87,41 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Cluster_up_works_for_an_ordinary_user()
+    {
+        // As root the cluster runs as "nobody"; otherwise as this user. Either way PostgreSQL is
+        // started directly, without runuser, and every file lands in a directory the user owns.
+        var home = Path.Combine(Path.GetTempPath(), "parley-user-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(home);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(home, (UnixFileMode)0x1FF);
+        }
+
+        try
+        {
+            var port = ParleyProcess.FreePort();
+            var environment = new Dictionary<string, string?> { ["HOME"] = home, ["DOTNET_CLI_HOME"] = home, ["TMPDIR"] = home };
+            using var cluster = ParleyProcess.StartAsOrdinaryUser("nobody", environment, "cluster", "up", "--nodes", "1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", Path.Combine(home, "cluster"));
+            await Eventually.TrueAsync(() => cluster.Output.Contains("Cluster up.", StringComparison.Ordinal) || cluster.HasExited, "the cluster reports it is up", TimeSpan.FromSeconds(90));
+            Assert.False(cluster.HasExited, cluster.Output);
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var health = await http.GetFromJsonAsync<JsonElement>("/api/v1/health");
+            Assert.Equal("cluster", health.GetProperty("mode").GetString());
+            Assert.Equal("ok", health.GetProperty("status").GetString());
+
+            cluster.Terminate();
+            await cluster.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => http.GetAsync("/healthz/live"));
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Serve_refuses_to_start_with_a_bad_option_and_names_it()
     {
         var (exit, output) = await ParleyProcess.RunAsync("serve", "--data", _data, "--urls", "http://127.0.0.1:0", "--Parley:Limits:RoomsPerConnection=0");

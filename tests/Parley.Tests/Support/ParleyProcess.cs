@@ -44,13 +44,31 @@ internal sealed class ParleyProcess : IDisposable
 
     /// <summary>Starts the program with environment variables set (or, for null values, removed).</summary>
     public static ParleyProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
+        => Start(null, environment, args);
+
+    /// <summary>
+    /// Starts the program as <paramref name="user"/> (through <c>runuser</c>) when this process is
+    /// root, and as this process's own user otherwise: an ordinary user either way.
+    /// </summary>
+    public static ParleyProcess StartAsOrdinaryUser(string user, IReadOnlyDictionary<string, string?> environment, params string[] args)
+        => Start(Parley.Server.Cluster.Local.LocalProcess.IsRoot ? user : null, environment, args);
+
+    private static ParleyProcess Start(string? runAs, IReadOnlyDictionary<string, string?> environment, string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(runAs is null ? "dotnet" : "runuser")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (runAs is not null)
+        {
+            foreach (var arg in new[] { "-u", runAs, "--", "dotnet" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "parley.dll"));
         foreach (var arg in args)
         {
