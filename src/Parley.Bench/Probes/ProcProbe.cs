@@ -3,28 +3,42 @@ using System.Globalization;
 namespace Parley.Bench.Probes;
 
 /// <summary>
-/// A local server process read from /proc: <c>VmRSS</c> of /proc/&lt;pid&gt;/status and
-/// utime+stime of /proc/&lt;pid&gt;/stat in clock ticks. Works for any server, Parley or peer.
+/// Local server processes read from /proc: <c>VmRSS</c> of /proc/&lt;pid&gt;/status and
+/// utime+stime of /proc/&lt;pid&gt;/stat in clock ticks, summed over every process (two nodes of a
+/// cluster count as one server). Works for any server, Parley or peer.
 /// </summary>
-internal sealed class ProcProbe(int pid) : IServerProbe
+internal sealed class ProcProbe(params int[] pids) : IServerProbe
 {
     /// <summary>USER_HZ: /proc reports times in these ticks, 100 a second on every Linux the kernel ABI allows.</summary>
     private const double TicksPerSecond = 100;
 
-    public string Source => $"/proc/{pid}";
+    public string Source => string.Join(" + ", pids.Select(p => $"/proc/{p}"));
 
     public Task<ServerSample?> SampleAsync(CancellationToken cancellationToken)
     {
-        try
+        long resident = 0;
+        double ticks = 0;
+        foreach (var pid in pids)
         {
-            var rss = ParseResidentBytes(File.ReadAllText($"/proc/{pid}/status"));
-            var cpu = ParseCpuTicks(File.ReadAllText($"/proc/{pid}/stat")) / TicksPerSecond;
-            return Task.FromResult<ServerSample?>(rss is { } bytes && cpu >= 0 ? new ServerSample(bytes, cpu, DateTime.UtcNow) : null);
+            try
+            {
+                var rss = ParseResidentBytes(File.ReadAllText($"/proc/{pid}/status"));
+                var cpu = ParseCpuTicks(File.ReadAllText($"/proc/{pid}/stat"));
+                if (rss is not { } bytes || cpu < 0)
+                {
+                    return Task.FromResult<ServerSample?>(null);
+                }
+
+                resident += bytes;
+                ticks += cpu;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Task.FromResult<ServerSample?>(null);
+            }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Task.FromResult<ServerSample?>(null);
-        }
+
+        return Task.FromResult<ServerSample?>(new ServerSample(resident, ticks / TicksPerSecond, DateTime.UtcNow));
     }
 
     /// <summary>VmRSS in bytes from the text of /proc/&lt;pid&gt;/status ("VmRSS:   123456 kB").</summary>

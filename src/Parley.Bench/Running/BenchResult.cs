@@ -34,6 +34,8 @@ internal sealed record BenchResult
 
     public required double PublishesPerSecond { get; init; }
 
+    /// <summary>Publish-to-deliver latency; the JSON name carries the unit.</summary>
+    [JsonPropertyName("latency_us")]
     public required LatencySummary Latency { get; init; }
 
     public required List<PercentilePoint> LatencyPercentiles { get; init; }
@@ -42,6 +44,8 @@ internal sealed record BenchResult
 
     public required double ConnectsPerSecond { get; init; }
 
+    /// <summary>Time from opening a socket to the end of the handshake; the JSON name carries the unit.</summary>
+    [JsonPropertyName("connect_time_us")]
     public required LatencySummary ConnectTime { get; init; }
 
     public required long ConnectFailures { get; init; }

@@ -53,7 +53,7 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
             }
         }
 
-        var connection = await context.Target.ConnectAsync(new ConnectRequest(User) { InboxSince = inbox ? 0 : null }, this, cancellationToken);
+        var connection = await context.Target.ConnectAsync(new ConnectRequest(User) { Client = Index, InboxSince = inbox ? 0 : null }, this, cancellationToken);
         _connection = connection;
         context.Connected();
         for (var slot = 0; join && slot < Rooms.Count; slot++)
@@ -69,6 +69,7 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
         {
             var request = new ConnectRequest(User)
             {
+                Client = Index,
                 Resume = join ? [.. Rooms.Select((room, slot) => (room, _tracks[slot].Seq?.Contiguous ?? 0))] : [],
                 InboxSince = _inbox?.Contiguous,
             };

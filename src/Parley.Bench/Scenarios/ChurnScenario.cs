@@ -47,7 +47,7 @@ internal sealed class ChurnScenario : IScenario
             IBenchConnection connection;
             try
             {
-                connection = await context.Target.ConnectAsync(new ConnectRequest($"{context.Settings.RunId}-c{client}-{k % UsersPerClient}"), sink, stop);
+                connection = await context.Target.ConnectAsync(new ConnectRequest($"{context.Settings.RunId}-c{client}-{k % UsersPerClient}") { Client = client }, sink, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {

@@ -6,6 +6,9 @@ namespace Parley.Bench.Targets;
 /// </summary>
 internal sealed record ConnectRequest(string User)
 {
+    /// <summary>The client's index in the run: with several URLs it picks the node (see <see cref="SpreadTarget"/>), and keeps it across reconnects.</summary>
+    public int Client { get; init; }
+
     public IReadOnlyList<(string Room, long Since)> Resume { get; init; } = [];
 
     /// <summary>The last inbox sequence seen; null receives direct messages live only.</summary>

@@ -33,7 +33,7 @@ internal static class BenchCommand
         var defaults = new BenchSettings();
         var scenario = new Argument<string>("scenario") { Description = "idle, broadcast, fanout-mix, dm, reconnect-storm or churn." };
         var target = new Option<string>("--target") { Description = "parley, bare, signalr or socketio.", DefaultValueFactory = _ => "parley" };
-        var url = new Option<string>("--url") { Description = "WebSocket URL of the target. Default ws://127.0.0.1:8080/v1/ws.", DefaultValueFactory = _ => "ws://127.0.0.1:8080/v1/ws" };
+        var url = new Option<string[]>("--url") { Description = "WebSocket URL of the target; repeat it for several nodes (client i goes to URL i mod n). Default ws://127.0.0.1:8080/v1/ws.", DefaultValueFactory = _ => ["ws://127.0.0.1:8080/v1/ws"] };
         var connections = new Option<int>("--connections") { Description = "Connections held (for churn: clients connecting in parallel). Default 1000.", DefaultValueFactory = _ => defaults.Connections };
         var publishers = new Option<int>("--publishers") { Description = "Publishing connections. Default 4.", DefaultValueFactory = _ => defaults.Publishers };
         var rate = new Option<double>("--rate") { Description = "Messages per second over all publishers; 0 = as fast as acknowledgements allow. Default 0.", DefaultValueFactory = _ => defaults.Rate };
@@ -49,7 +49,7 @@ internal static class BenchCommand
         var data = new Option<string?>("--data") { Description = "Parley: the node's data directory, whose development key signs the run's tokens." };
         var secret = new Option<string?>("--secret") { Description = "Parley: the cluster's HS256 secret (Parley:Auth:HmacSecret), instead of --data." };
         var tenant = new Option<string>("--tenant") { Description = "Parley: tenant of the run's users. Default bench.", DefaultValueFactory = _ => "bench" };
-        var serverPid = new Option<int?>("--server-pid") { Description = "A local server's process id: memory and CPU from /proc (any target). Without it Parley is read through /metrics." };
+        var serverPid = new Option<int[]>("--server-pid") { Description = "A local server's process id: memory and CPU from /proc (any target); repeat it to sum several processes. Without it a single Parley node is read through /metrics." };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a target that is not on loopback." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in an interactive terminal." };
 
@@ -73,16 +73,28 @@ internal static class BenchCommand
                 return 2;
             }
 
-            if (!Uri.TryCreate(result.GetValue(url), UriKind.Absolute, out var targetUrl) || !TargetUrl.IsWebSocket(targetUrl))
+            var targetUrls = new List<Uri>();
+            foreach (var text in result.GetValue(url) ?? [])
             {
-                Fail("--url must be a ws:// or wss:// URL.");
+                if (!Uri.TryCreate(text, UriKind.Absolute, out var parsed) || !TargetUrl.IsWebSocket(parsed))
+                {
+                    Fail($"--url must be a ws:// or wss:// URL, not '{text}'.");
+                    return 2;
+                }
+
+                targetUrls.Add(parsed);
+            }
+
+            if (targetUrls.Count == 0)
+            {
+                Fail("--url must be given at least once.");
                 return 2;
             }
 
-            var remote = !TargetUrl.IsLoopback(targetUrl);
+            var remote = targetUrls.Any(u => !TargetUrl.IsLoopback(u));
             if (remote && !result.GetValue(allowRemote))
             {
-                Fail($"{targetUrl.Host} is not a loopback address; a load test sends traffic only to this machine unless --allow-remote is given.");
+                Fail($"{targetUrls.First(u => !TargetUrl.IsLoopback(u)).Host} is not a loopback address; a load test sends traffic only to this machine unless --allow-remote is given.");
                 return 2;
             }
 
@@ -119,7 +131,7 @@ internal static class BenchCommand
             }
 
             using var connector = new WebSocketConnector(addresses);
-            IBenchTarget benchTarget;
+            Func<Uri, IBenchTarget>? node;
             switch (result.GetValue(target))
             {
                 case "parley":
@@ -129,22 +141,23 @@ internal static class BenchCommand
                         return 2;
                     }
 
-                    benchTarget = new ParleyTarget(targetUrl, connector, tokens, settings.MessageSize);
+                    node = u => new ParleyTarget(u, connector, tokens, settings.MessageSize);
                     break;
                 case "bare":
-                    benchTarget = new BareTarget(targetUrl, connector, settings.MessageSize);
+                    node = u => new BareTarget(u, connector, settings.MessageSize);
                     break;
                 case "signalr":
-                    benchTarget = new SignalRTarget(targetUrl, connector, settings.MessageSize);
+                    node = u => new SignalRTarget(u, connector, settings.MessageSize);
                     break;
                 case "socketio":
-                    benchTarget = new SocketIoTarget(targetUrl, connector, settings.MessageSize);
+                    node = u => new SocketIoTarget(u, connector, settings.MessageSize);
                     break;
                 default:
                     Fail("--target must be parley, bare, signalr or socketio.");
                     return 2;
             }
 
+            var benchTarget = targetUrls.Count == 1 ? node(targetUrls[0]) : new SpreadTarget([.. targetUrls.Select(node)]);
             using var disposeTarget = benchTarget;
             if ((benchTarget.Capabilities & chosen.Requires) != chosen.Requires)
             {
@@ -152,8 +165,9 @@ internal static class BenchCommand
                 return 2;
             }
 
-            IServerProbe probe = result.GetValue(serverPid) is { } pid ? new ProcProbe(pid)
-                : benchTarget is ParleyTarget ? new MetricsProbe(new Uri(TargetUrl.HttpBase(targetUrl), "metrics"))
+            // /metrics describes one node only, so several nodes are read from /proc or not at all.
+            IServerProbe probe = result.GetValue(serverPid) is { Length: > 0 } pids ? new ProcProbe(pids)
+                : benchTarget is ParleyTarget ? new MetricsProbe(new Uri(TargetUrl.HttpBase(targetUrls[0]), "metrics"))
                 : new NoProbe();
             var directory = result.GetValue(output)
                 ?? Path.Combine("bench", "results", $"run-{chosen.Name}-{benchTarget.Name}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
@@ -168,7 +182,7 @@ internal static class BenchCommand
             BenchResult outcome;
             try
             {
-                outcome = await BenchRunner.RunAsync(chosen, context, targetUrl.ToString(), view, cancellationToken);
+                outcome = await BenchRunner.RunAsync(chosen, context, string.Join(" ", targetUrls), view, cancellationToken);
             }
             catch (Exception e) when (e is ConnectRefusedException or System.Net.WebSockets.WebSocketException or HttpRequestException or ArgumentException)
             {
