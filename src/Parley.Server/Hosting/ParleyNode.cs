@@ -62,6 +62,8 @@ internal static class ParleyNode
         services.AddOpenApi();
 
         var app = builder.Build();
+        // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
+        CoalescingUpgradeFeature.Install(app, "/v1/ws");
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Services.GetRequiredService<PrometheusExporter>();
         var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();
