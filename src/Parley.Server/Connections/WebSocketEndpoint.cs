@@ -196,7 +196,10 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         var maxFrame = services.Options.Limits.MaxFrameBytes;
         while (!connection.Aborted.IsCancellationRequested)
         {
-            using var received = await FrameReader.ReadAsync(socket, maxFrame, connection.Aborted);
+            // The wait is awaited here, not inside the reader, so an idle connection holds one state machine fewer.
+            using var received = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Aborted) is { MessageType: not WebSocketMessageType.Close }
+                ? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted)
+                : new ReceivedFrame(ReceivedKind.Close, null, 0);
             connection.Touch();
             services.Metrics.FrameIn();
             switch (received.Kind)
