@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Parley.Server.Auth;
 using Parley.Server.Limits;
@@ -10,15 +11,27 @@ namespace Parley.Server.Connections;
 /// <summary>
 /// One authenticated WebSocket. Owns the bounded outbound queue and its single writer: any thread
 /// may call <see cref="Send"/>, and exactly one write loop, started on demand and gone when the
-/// queue is empty, ever touches the socket's send side. An idle connection therefore holds no
-/// writer task and no buffer.
+/// queue is empty, ever touches the socket's send side. The writer takes every frame queued when
+/// it runs and, through the <see cref="CoalescingStream"/> under the socket, hands them to the
+/// network in one write (up to <see cref="BatchBytes"/>); a lone frame goes out at once. An idle
+/// connection holds no writer task, no buffer, no room table and no publish bucket.
 /// </summary>
 internal sealed class ClientConnection
 {
     /// <summary>How long a close handshake may take before the socket is aborted.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Bytes gathered before they are handed to the network mid-batch: large enough that a burst
+    /// of small frames is one write, small enough to stay under Kestrel's output buffer (64 KiB).
+    /// </summary>
+    internal const int BatchBytes = 32 * 1024;
+
+    private static readonly IReadOnlyDictionary<string, StreamSubscription> NoRooms = new Dictionary<string, StreamSubscription>();
+
     private readonly WebSocket _socket;
+    private readonly CoalescingStream? _coalescing;
+    private ConcurrentDictionary<string, StreamSubscription>? _rooms;
     private readonly OutboundQueue _queue;
     private readonly ConnectionMetrics _metrics;
     private readonly CancellationTokenSource _aborted = new();
@@ -30,10 +43,13 @@ internal sealed class ClientConnection
     private TaskCompletionSource? _roomWaiter;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket publishBucket, ConnectionMetrics metrics)
+    /// <param name="coalescing">The stream under <paramref name="socket"/> when it can gather frames; null writes frame by frame.</param>
+    /// <param name="publishBucket">The publish rate bucket; null until the first publish creates it.</param>
+    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket? publishBucket, ConnectionMetrics metrics, CoalescingStream? coalescing = null)
     {
         Id = id;
         _socket = socket;
+        _coalescing = coalescing;
         Principal = principal;
         Inbox = StreamId.User(principal.Tenant, principal.User);
         _queue = new OutboundQueue(queueCapacity);
@@ -51,13 +67,32 @@ internal sealed class ClientConnection
     /// <summary>The connection-limit slot it holds, renewed by the supervisor's heartbeat.</summary>
     public ConnectionSlot Slot { get; init; }
 
-    public TokenBucket PublishBucket { get; }
+    /// <summary>The connection's publish rate; created by the read loop on the first publish.</summary>
+    public TokenBucket? PublishBucket { get; set; }
 
     /// <summary>
-    /// Rooms joined, by room name. Written only by the connection's read loop; concurrent because
-    /// the supervisor's heartbeat reads it to renew presence while the loop joins and leaves.
+    /// Rooms joined, by room name, for the read loop to change; created on the first join.
+    /// Written only by the connection's read loop; concurrent because the supervisor's heartbeat
+    /// reads it (through <see cref="JoinedRooms"/>) while the loop joins and leaves.
     /// </summary>
-    public System.Collections.Concurrent.ConcurrentDictionary<string, StreamSubscription> Rooms { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, StreamSubscription> Rooms
+    {
+        get
+        {
+            if (Volatile.Read(ref _rooms) is { } rooms)
+            {
+                return rooms;
+            }
+
+            // One writer (the read loop), so no race to create; most connections are in few rooms.
+            rooms = new ConcurrentDictionary<string, StreamSubscription>(concurrencyLevel: 1, capacity: 7, StringComparer.Ordinal);
+            Volatile.Write(ref _rooms, rooms);
+            return rooms;
+        }
+    }
+
+    /// <summary>Rooms joined, for any thread to read; allocates nothing for a connection in no room.</summary>
+    public IReadOnlyDictionary<string, StreamSubscription> JoinedRooms => Volatile.Read(ref _rooms) ?? NoRooms;
 
     public StreamSubscription? InboxSubscription { get; set; }
 
@@ -193,15 +228,7 @@ internal sealed class ClientConnection
         {
             while (true)
             {
-                while (_queue.TryDequeue(out var frame))
-                {
-                    await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token);
-                    _metrics.FrameOut();
-                    if (_roomWaiter is not null && _queue.Count <= _queue.Capacity / 2)
-                    {
-                        ReleaseRoomWaiter();
-                    }
-                }
+                await WriteQueuedAsync();
 
                 CloseReason? closeNow = null;
                 lock (_writeGate)
@@ -244,6 +271,55 @@ internal sealed class ClientConnection
             }
 
             Abort();
+        }
+    }
+
+    /// <summary>
+    /// Writes every queued frame. With the coalescing stream each frame is framed by it and copied
+    /// behind the previous one, and the batch reaches the network when it holds
+    /// <see cref="BatchBytes"/> or the queue is empty: one socket write for many frames. The
+    /// WebSocket's own writes (a pong, the close) are whole frames through the same stream, so
+    /// the two never interleave within a frame.
+    /// </summary>
+    private async Task WriteQueuedAsync()
+    {
+        var coalescing = _coalescing;
+        if (coalescing is null)
+        {
+            while (_queue.TryDequeue(out var frame))
+            {
+                await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token);
+                Sent();
+            }
+
+            return;
+        }
+
+        // The socket must still accept data frames: after our close frame (or an abort) none may follow.
+        if (_socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket no longer accepts data frames.");
+        }
+
+        while (_queue.TryDequeue(out var frame))
+        {
+            coalescing.AppendTextFrame(frame.Data.Span);
+            Sent();
+            if (coalescing.PendingBytes >= BatchBytes)
+            {
+                await coalescing.SendAppendedAsync(_aborted.Token);
+            }
+        }
+
+        await coalescing.SendAppendedAsync(_aborted.Token);
+    }
+
+    private void Sent()
+    {
+        _metrics.FrameOut();
+        if (_roomWaiter is not null && _queue.Count <= _queue.Capacity / 2)
+        {
+            ReleaseRoomWaiter();
         }
     }
 }

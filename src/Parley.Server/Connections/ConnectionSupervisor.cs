@@ -79,7 +79,7 @@ internal sealed class ConnectionSupervisor(
         {
             await limiter.RenewAsync([.. connections.Select(c => c.Slot)], ttl, cancellationToken);
             var rooms = connections
-                .SelectMany(c => c.Rooms.Values.ToList().Select(s => (s.Stream, Member: new PresenceMember(c.Principal.User, c.Id))))
+                .SelectMany(c => c.JoinedRooms.Values.ToList().Select(s => (s.Stream, Member: new PresenceMember(c.Principal.User, c.Id))))
                 .GroupBy(x => x.Stream);
             foreach (var room in rooms)
             {

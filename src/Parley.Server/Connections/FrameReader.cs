@@ -50,11 +50,17 @@ internal static class FrameReader
     public static async ValueTask<ReceivedFrame> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
     {
         var peek = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
-        if (peek.MessageType == WebSocketMessageType.Close)
-        {
-            return new ReceivedFrame(ReceivedKind.Close, null, 0);
-        }
+        return peek.MessageType == WebSocketMessageType.Close
+            ? new ReceivedFrame(ReceivedKind.Close, null, 0)
+            : await ReadArrivedAsync(socket, maxBytes, cancellationToken);
+    }
 
+    /// <summary>
+    /// Reads a message once a zero-byte receive has seen it start. A read loop awaits that receive
+    /// itself, so an idle connection parks only the socket's own receive, not this method too.
+    /// </summary>
+    public static async ValueTask<ReceivedFrame> ReadArrivedAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
+    {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBuffer, maxBytes + 1));
         var length = 0;
         try

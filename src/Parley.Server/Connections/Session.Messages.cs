@@ -1,3 +1,4 @@
+using Parley.Server.Limits;
 using Parley.Server.Protocol;
 using Parley.Server.Publishing;
 using Parley.Server.Store;
@@ -36,7 +37,8 @@ internal sealed partial class Session
         var body = CheckBody(frame);
         await TakePublishTokenAsync(cancellationToken);
 
-        await _sendsInFlight.WaitAsync(cancellationToken);
+        var sendsInFlight = _sendsInFlight ??= new SemaphoreSlim(SendWindow(services), SendWindow(services));
+        await sendsInFlight.WaitAsync(cancellationToken);
         Task<PublishOutcome> commit;
         try
         {
@@ -46,7 +48,7 @@ internal sealed partial class Session
         }
         catch
         {
-            _sendsInFlight.Release();
+            sendsInFlight.Release();
             throw;
         }
 
@@ -76,14 +78,15 @@ internal sealed partial class Session
         }
         finally
         {
-            _sendsInFlight.Release();
+            // Set by StartSendAsync before this acknowledgement was started.
+            _sendsInFlight!.Release();
         }
     }
 
     private async Task SignalAsync(ClientFrame frame)
     {
         var room = AllowedRoom(frame);
-        if (!connection.Rooms.ContainsKey(room.Name))
+        if (!connection.JoinedRooms.ContainsKey(room.Name))
         {
             throw new ProtocolException(ErrorCodes.NotJoined, "Join the room before signalling to it.");
         }
@@ -109,12 +112,16 @@ internal sealed partial class Session
     /// <summary>Charges one publish to the connection's rate, then to the tenant's across the cluster.</summary>
     private async ValueTask TakePublishTokenAsync(CancellationToken cancellationToken)
     {
-        if (!connection.PublishBucket.TryTake())
+        var limits = services.TenantLimits.For(Principal.Tenant);
+        // Created on the first publish (a connection that never publishes holds none), full, as it
+        // would be had it been created at connect and refilled since.
+        var bucket = connection.PublishBucket ??= new TokenBucket(limits.PublishesPerSecond, limits.PublishBurst);
+        if (!bucket.TryTake())
         {
             throw new ProtocolException(ErrorCodes.RateLimited, "The connection's publish rate is exceeded; retry later.");
         }
 
-        var tenantRate = services.TenantLimits.For(Principal.Tenant).TenantPublishesPerSecond;
+        var tenantRate = limits.TenantPublishesPerSecond;
         if (!await services.TenantRates.TryTakeAsync(Principal.Tenant, tenantRate, cancellationToken))
         {
             services.Metrics.LimitRefusal("tenant_publish_rate");

@@ -29,7 +29,7 @@ internal sealed partial class Session
     private async Task JoinAsync(ClientFrame frame, CancellationToken cancellationToken)
     {
         var stream = AllowedRoom(frame);
-        if (connection.Rooms.TryGetValue(stream.Name, out var existing))
+        if (connection.JoinedRooms.TryGetValue(stream.Name, out var existing))
         {
             // Already a member: everything is being delivered live; report the head, replay nothing twice.
             Reply(ServerFrames.Joined(frame.Rid, stream.Name, existing.LastSeq, resumed: true));
@@ -37,7 +37,7 @@ internal sealed partial class Session
         }
 
         var limit = services.TenantLimits.For(Principal.Tenant).RoomsPerConnection;
-        if (connection.Rooms.Count >= limit)
+        if (connection.JoinedRooms.Count >= limit)
         {
             services.Metrics.LimitRefusal("rooms");
             throw new ProtocolException(ErrorCodes.RoomLimit, $"A connection may join at most {limit} rooms.");
@@ -67,7 +67,7 @@ internal sealed partial class Session
             throw new ProtocolException(ErrorCodes.InvalidRoom, "The room name breaks the identifier rules.");
         }
 
-        if (connection.Rooms.TryGetValue(room, out var subscription))
+        if (connection.JoinedRooms.TryGetValue(room, out var subscription))
         {
             await LeaveRoomAsync(room, subscription);
         }

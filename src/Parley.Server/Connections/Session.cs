@@ -20,7 +20,8 @@ internal sealed partial class Session(ClientConnection connection, SessionServic
     /// </summary>
     private const int MaxSendsInFlight = 64;
 
-    private readonly SemaphoreSlim _sendsInFlight = new(SendWindow(services), SendWindow(services));
+    /// <summary>Created by the read loop on the first send, so a connection that never sends holds none.</summary>
+    private SemaphoreSlim? _sendsInFlight;
 
     private Principal Principal => connection.Principal;
 
@@ -84,13 +85,17 @@ internal sealed partial class Session(ClientConnection connection, SessionServic
     /// <summary>Ends every membership of the connection; called once when its read loop ends.</summary>
     public async Task EndAsync()
     {
-        foreach (var subscription in connection.Rooms.Values.ToList())
+        foreach (var subscription in connection.JoinedRooms.Values.ToList())
         {
             await services.Dispatcher.LeaveAsync(subscription);
             await services.Presence.LeftAsync(subscription.Stream, new Presence.PresenceMember(Principal.User, connection.Id));
         }
 
-        connection.Rooms.Clear();
+        if (connection.JoinedRooms.Count > 0)
+        {
+            connection.Rooms.Clear();
+        }
+
         if (connection.InboxSubscription is { } inbox)
         {
             await services.Dispatcher.LeaveAsync(inbox);
@@ -114,7 +119,7 @@ internal sealed partial class Session(ClientConnection connection, SessionServic
         }
 
         connection.Principal = principal;
-        foreach (var (room, subscription) in connection.Rooms.ToList())
+        foreach (var (room, subscription) in connection.JoinedRooms.ToList())
         {
             if (!principal.Rooms.Allows(room))
             {

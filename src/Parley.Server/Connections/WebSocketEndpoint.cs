@@ -46,7 +46,8 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             return;
         }
 
-        await RunAsync(socket, handshake.Value);
+        var coalescing = (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
+        await RunAsync(socket, coalescing, handshake.Value);
     }
 
     private async Task<Handshake?> HandshakeAsync(WebSocket socket, string? bearer, CancellationToken requestAborted)
@@ -131,19 +132,21 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             return null;
         }
 
-        return new Handshake(frame, principal, slot, limits);
+        // Only what the session needs is kept: the connect frame, with its token, is not held for the connection's life.
+        return new Handshake(principal, slot, frame.InboxSince, frame.Resume);
     }
 
-    private async Task RunAsync(WebSocket socket, Handshake handshake)
+    private async Task RunAsync(WebSocket socket, CoalescingStream? coalescing, Handshake handshake)
     {
-        var (frame, principal, slot, limits) = handshake;
+        var (principal, slot, inboxSince, resume) = handshake;
         var connection = new ClientConnection(
             slot.ConnectionId,
             socket,
             principal,
             services.Options.Limits.OutboundQueueFrames,
-            new TokenBucket(limits.PublishesPerSecond, limits.PublishBurst),
-            services.Metrics)
+            publishBucket: null,
+            services.Metrics,
+            coalescing)
         {
             Slot = slot,
         };
@@ -154,8 +157,8 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         ConnectionLog.Connected(services.Logger, connection.Id, principal.Tenant, principal.User);
         try
         {
-            await session.AttachInboxAsync(frame.InboxSince, connection.Aborted);
-            if (frame.Resume is { Count: > 0 } resume)
+            await session.AttachInboxAsync(inboxSince, connection.Aborted);
+            if (resume is { Count: > 0 })
             {
                 await session.ResumeAsync(resume, connection.Aborted);
             }
@@ -193,7 +196,10 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         var maxFrame = services.Options.Limits.MaxFrameBytes;
         while (!connection.Aborted.IsCancellationRequested)
         {
-            using var received = await FrameReader.ReadAsync(socket, maxFrame, connection.Aborted);
+            // The wait is awaited here, not inside the reader, so an idle connection holds one state machine fewer.
+            using var received = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Aborted) is { MessageType: not WebSocketMessageType.Close }
+                ? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted)
+                : new ReceivedFrame(ReceivedKind.Close, null, 0);
             connection.Touch();
             services.Metrics.FrameIn();
             switch (received.Kind)
@@ -267,7 +273,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         }
     }
 
-    private readonly record struct Handshake(ClientFrame Frame, Principal Principal, ConnectionSlot Slot, EffectiveLimits Limits);
+    private readonly record struct Handshake(Principal Principal, ConnectionSlot Slot, long? InboxSince, IReadOnlyDictionary<string, long>? Resume);
 }
 
 internal static partial class ConnectionLog

@@ -25,9 +25,24 @@ internal static class ParleyNode
     /// <summary>Body limit of HTTP routes that do not set their own. Default 1 MiB; publish routes use Limits:MaxHttpPublishBytes.</summary>
     private const long DefaultMaxRequestBodyBytes = 1024 * 1024;
 
+    /// <summary>
+    /// ASP.NET Core's own logs at Warning, as its templates set them: a line per request would be
+    /// several per WebSocket connection. Its request diagnostics are off altogether: while they
+    /// are on (at any level) every request carries an Activity and a logging scope, which for a
+    /// WebSocket last as long as the connection (about 1 KB each).
+    /// </summary>
+    private static readonly Dictionary<string, string?> DefaultLogLevels = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+    };
+
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
+        // Lowest in precedence, so appsettings.json, the environment and the command line override them.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultLogLevels });
         configure?.Invoke(builder.Configuration);
 
         var options = builder.Configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
@@ -62,6 +77,8 @@ internal static class ParleyNode
         services.AddOpenApi();
 
         var app = builder.Build();
+        // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
+        CoalescingUpgradeFeature.Install(app, "/v1/ws");
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Services.GetRequiredService<PrometheusExporter>();
         var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();

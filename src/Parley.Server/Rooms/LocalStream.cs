@@ -20,7 +20,8 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     public const int MaxReplayBuffer = 10_000;
 
     private readonly object _gate = new();
-    private readonly SortedDictionary<long, Envelope> _held = [];
+    /// <summary>Envelopes that arrived ahead of a gap, by sequence; created at the first gap (most streams never see one).</summary>
+    private SortedDictionary<long, Envelope>? _held;
     private StreamSubscription[] _members = [];
     private long _delivered = -1;
     private bool _gapFillRunning;
@@ -83,7 +84,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         {
             if (_delivered < 0 || envelope.Seq > _delivered + 1)
             {
-                _held.TryAdd(envelope.Seq, envelope);
+                (_held ??= []).TryAdd(envelope.Seq, envelope);
                 needsFill = _delivered >= 0 && !_gapFillRunning;
                 _gapFillRunning |= needsFill;
             }
@@ -167,7 +168,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
 
     private void DrainHeld()
     {
-        while (_held.Count > 0)
+        while (_held is { Count: > 0 })
         {
             var first = _held.First();
             if (first.Key <= _delivered)
@@ -243,7 +244,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 lock (_gate)
                 {
                     after = _delivered;
-                    if (_held.Count > 0)
+                    if (_held is { Count: > 0 })
                     {
                         before = _held.First().Key;
                     }
@@ -300,7 +301,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                         }
                     }
 
-                    if (envelopes.Count == 0 && _held.Count == 0 && _catchUpTarget > _delivered)
+                    if (envelopes.Count == 0 && _held is not { Count: > 0 } && _catchUpTarget > _delivered)
                     {
                         // The head we were told about is not visible yet; stop and let the next envelope retry.
                         _catchUpTarget = _delivered;
