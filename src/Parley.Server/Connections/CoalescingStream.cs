@@ -23,6 +23,9 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     private int _length;
     private bool _sending;
 
+    /// <summary>Completes when the send round under way has handed everything to the inner stream.</summary>
+    private TaskCompletionSource? _round;
+
     /// <summary>Bytes appended and not yet handed to the inner stream.</summary>
     public int PendingBytes
     {
@@ -61,17 +64,29 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         }
     }
 
-    /// <summary>Sends everything appended; completes once it is with the inner stream, or at once when another send is under way (which takes it).</summary>
+    /// <summary>
+    /// Sends everything appended and completes once it is with the inner stream. When another send
+    /// is under way (a control frame of the WebSocket's), that round takes the appended frames and
+    /// this call waits for it: the connection's writer is always paced by the network, so a client
+    /// that stops reading fills the bounded outbound queue (and is closed as a slow consumer)
+    /// instead of this buffer.
+    /// </summary>
     public ValueTask SendAppendedAsync(CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_sending || _length == 0)
+            if (_sending)
+            {
+                return new ValueTask(_round!.Task.WaitAsync(cancellationToken));
+            }
+
+            if (_length == 0)
             {
                 return ValueTask.CompletedTask;
             }
 
             _sending = true;
+            _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         return SendPendingAsync(cancellationToken);
@@ -89,6 +104,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             }
 
             _sending = true;
+            _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         return SendPendingAsync(cancellationToken);
@@ -186,6 +202,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                     if (_pending is null || _length == 0)
                     {
                         _sending = false;
+                        _round?.TrySetResult();
                         return;
                     }
 
@@ -205,11 +222,12 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                 }
             }
         }
-        catch
+        catch (Exception e)
         {
             lock (_gate)
             {
                 _sending = false;
+                _round?.TrySetException(e);
             }
 
             throw;

@@ -82,11 +82,12 @@ public sealed class CoalescingStreamTests
         var pong = stream.WriteAsync(Frame("third")).AsTask();
         var again = stream.SendAppendedAsync(CancellationToken.None).AsTask();
         Assert.True(pong.IsCompleted);
-        Assert.True(again.IsCompleted);
+        Assert.False(again.IsCompleted, "the writer waits for the round under way, which takes its frames");
         Assert.Single(inner.Writes);
 
         inner.Gate.SetResult();
         await sending;
+        await again;
 
         Assert.Equal(2, inner.Writes.Count);
         Assert.Equal(1, inner.MostConcurrentWrites);
@@ -141,6 +142,26 @@ public sealed class CoalescingStreamTests
     }
 
     /// <summary>Records every write it is given; with <see cref="Gate"/> set, the first write waits on it.</summary>
+    [Fact]
+    public async Task The_writer_waits_for_a_control_frame_send_under_way_so_a_stalled_client_pushes_back()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inner = new RecordingStream { Gate = gate };
+        var stream = new CoalescingStream(inner);
+
+        // The WebSocket's own write (a pong, say) stalls on a client that stopped reading.
+        var control = stream.WriteAsync(new byte[] { 0x8A, 0 }).AsTask();
+        stream.AppendTextFrame("queued"u8);
+        var send = stream.SendAppendedAsync(CancellationToken.None).AsTask();
+        Assert.False(send.IsCompleted, "the writer must wait for the stalled round, not keep appending");
+
+        gate.SetResult();
+        await control;
+        await send;
+        Assert.Equal(0, stream.PendingBytes);
+        Assert.Equal(2, inner.Writes.Count);
+    }
+
     private sealed class RecordingStream : Stream
     {
         private readonly MemoryStream _all = new();
