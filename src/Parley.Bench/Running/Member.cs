@@ -22,6 +22,9 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
     private volatile IBenchConnection? _connection;
     private bool _awaitingRecovery;
 
+    /// <summary>1 while the current connection is counted live: a connection refused during its handshake is never counted, so its close must not be either.</summary>
+    private int _counted;
+
     public int Index { get; } = index;
 
     public string User { get; } = user;
@@ -55,6 +58,7 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
 
         var connection = await context.Target.ConnectAsync(new ConnectRequest(User) { Client = Index, InboxSince = inbox ? 0 : null }, this, cancellationToken);
         _connection = connection;
+        Volatile.Write(ref _counted, 1);
         context.Connected();
         for (var slot = 0; join && slot < Rooms.Count; slot++)
         {
@@ -76,6 +80,7 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
             try
             {
                 _connection = await context.Target.ConnectAsync(request, this, cancellationToken);
+                Volatile.Write(ref _counted, 1);
                 context.Connected();
                 context.Reconnected();
                 return;
@@ -145,7 +150,11 @@ internal sealed class Member(BenchContext context, int index, string user, IRead
 
     public void OnClosed(int? closeStatus)
     {
-        context.Disconnected();
+        if (Interlocked.Exchange(ref _counted, 0) == 1)
+        {
+            context.Disconnected();
+        }
+
         if (closeStatus is >= 4000 and < 4500 && !context.Stopping && context.Target.Capabilities.HasFlag(TargetCapabilities.Resume))
         {
             _ = ReconnectAsync(context.Aborted).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);

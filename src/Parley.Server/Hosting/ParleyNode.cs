@@ -40,9 +40,11 @@ internal static class ParleyNode
 
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The settings files are re-read by polling, set up by PollSettingsFiles, not by the default watch.
+        var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
         // Lowest in precedence, so appsettings.json, the environment and the command line override them.
         builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultLogLevels });
+        PollSettingsFiles(builder);
         configure?.Invoke(builder.Configuration);
 
         var options = builder.Configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
@@ -89,6 +91,35 @@ internal static class ParleyNode
         ClusterEndpoints.Map(app);
         app.MapOpenApi();
         return app;
+    }
+
+    /// <summary>
+    /// appsettings.json is still re-read when it changes, but by polling it (every 4 s) instead of
+    /// watching the content root: that watch covers every directory below it, the data directory
+    /// included when it lies there (the default, <c>data</c>), so every store write woke a watcher
+    /// thread (about a fifth of the CPU of a busy embedded node).
+    /// </summary>
+    private static void PollSettingsFiles(WebApplicationBuilder builder)
+    {
+        var sources = builder.Configuration.Sources;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path: { } path } json && path.StartsWith("appsettings", StringComparison.Ordinal))
+            {
+                sources[i] = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+                {
+                    Path = path,
+                    Optional = json.Optional,
+                    ReloadOnChange = true,
+                    ReloadDelay = json.ReloadDelay,
+                    FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(builder.Environment.ContentRootPath)
+                    {
+                        UsePollingFileWatcher = true,
+                        UseActivePolling = true,
+                    },
+                };
+            }
+        }
     }
 
     /// <summary>What every mode shares.</summary>

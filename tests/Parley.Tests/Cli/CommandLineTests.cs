@@ -56,6 +56,49 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_edited_settings_file_applies_without_a_restart_while_the_data_directory_lies_below_it()
+    {
+        Directory.CreateDirectory(_data);
+        var settings = Path.Combine(_data, "appsettings.json");
+        await File.WriteAllTextAsync(settings, """{"Parley":{"Limits":{"MaxMessageBytes":4000}}}""");
+        var (_, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", Path.Combine(_data, "data"));
+        var port = ParleyProcess.FreePort();
+        using var server = ParleyProcess.Start("serve", "--contentRoot", _data, "--data", Path.Combine(_data, "data"), "--urls", $"http://127.0.0.1:{port}");
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("/healthz/ready")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the node answers ready", TimeSpan.FromSeconds(30));
+        await using var client = await RawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/v1/ws"), token);
+        var body = new string('x', 2000);
+        await client.SendAsync($$"""{"op":"send","rid":1,"room":"general","id":"m-1","body":"{{body}}"}""");
+        await client.ExpectAsync("ack");
+
+        await File.WriteAllTextAsync(settings, """{"Parley":{"Limits":{"MaxMessageBytes":1000}}}""");
+
+        // One send per poll: the file is re-read within seconds, after which the same send is refused.
+        var rid = 1;
+        await Eventually.TrueAsync(async () =>
+        {
+            if (client.All("error").Any(e => e.GetProperty("code").GetString() == "body_too_large"))
+            {
+                return true;
+            }
+
+            rid++;
+            await client.SendAsync($$"""{"op":"send","rid":{{rid}},"room":"general","id":"m-{{rid}}","body":"{{body}}"}""");
+            return false;
+        }, "a send over the edited limit is refused", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Cluster_up_starts_a_working_cluster_behind_nginx_and_stops_everything_on_sigterm()
     {
         var port = ParleyProcess.FreePort();
