@@ -77,12 +77,20 @@ public sealed class LocalRedis : IAsyncDisposable
         await Ports.WaitUntilListeningAsync(Port, _process, TimeSpan.FromSeconds(20), cancellationToken);
     }
 
-    /// <summary>Kills the server (no shutdown: what a crash looks like to clients).</summary>
+    /// <summary>
+    /// Kills the server with SIGKILL (no shutdown: what a crash looks like to clients). A paused
+    /// server dies without running again, so commands it had not answered are never answered.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is not null)
         {
-            await _process.StopAsync(TimeSpan.Zero);
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+            }
+
             await _process.DisposeAsync();
             _process = null;
         }
