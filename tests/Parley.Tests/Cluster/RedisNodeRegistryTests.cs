@@ -13,7 +13,7 @@ public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : NodeRegist
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
-    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(1500);
+    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
 
     [Fact]
     public async Task Nodes_announced_through_separate_connections_see_each_other()

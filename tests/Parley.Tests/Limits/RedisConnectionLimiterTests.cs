@@ -14,7 +14,7 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
     private readonly List<RedisConnection> _connections = [];
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
-    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(1500);
+    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
 
     public Task InitializeAsync() => Task.CompletedTask;
 

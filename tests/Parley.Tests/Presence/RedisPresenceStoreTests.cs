@@ -13,7 +13,7 @@ public sealed class RedisPresenceStoreTests(SharedRedisServer redis) : PresenceS
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
-    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(1500);
+    protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
 
     [Fact]
     public async Task Nodes_adding_the_same_user_at_once_see_exactly_one_join()
