@@ -16,7 +16,7 @@ namespace Parley.Server.Connections;
 /// network in one write (up to <see cref="BatchBytes"/>); a lone frame goes out at once. An idle
 /// connection holds no writer task, no buffer, no room table and no publish bucket.
 /// </summary>
-internal sealed class ClientConnection
+internal sealed class ClientConnection : IThreadPoolWorkItem
 {
     /// <summary>How long a close handshake may take before the socket is aborted.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
@@ -219,8 +219,11 @@ internal sealed class ClientConnection
             _writing = true;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.WriteLoopAsync(), this, preferLocal: false);
+        // The connection is its own work item: starting the writer allocates nothing.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
+
+    void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
 
     private async Task WriteLoopAsync()
     {
