@@ -40,14 +40,24 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
 
         var bearer = HttpAuth.BearerToken(context.Request);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
-        var handshake = await HandshakeAsync(socket, bearer, context.RequestAborted);
-        if (handshake is null)
-        {
-            return;
-        }
-
         var coalescing = (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        await RunAsync(socket, coalescing, handshake.Value);
+        await ServeAsync(socket, coalescing, bearer, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// Runs an accepted WebSocket from the <c>connect</c> handshake to its end, whichever way it
+    /// was upgraded (here, or by <see cref="Upgrade.DirectUpgrade"/> before the HTTP server).
+    /// The caller disposes <paramref name="socket"/>.
+    /// </summary>
+    /// <param name="bearer">The upgrade request's <c>Authorization: Bearer</c> token, used when <c>connect</c> carries none.</param>
+    /// <param name="aborted">Signalled when the underlying connection is gone.</param>
+    public async Task ServeAsync(WebSocket socket, CoalescingStream? coalescing, string? bearer, CancellationToken aborted)
+    {
+        var handshake = await HandshakeAsync(socket, bearer, aborted);
+        if (handshake is not null)
+        {
+            await RunAsync(socket, coalescing, handshake.Value);
+        }
     }
 
     private async Task<Handshake?> HandshakeAsync(WebSocket socket, string? bearer, CancellationToken requestAborted)

@@ -3,6 +3,7 @@ using Parley.Server.Auth;
 using Parley.Server.Broker;
 using Parley.Server.Cluster;
 using Parley.Server.Connections;
+using Parley.Server.Connections.Upgrade;
 using Parley.Server.Http;
 using Parley.Server.Limits;
 using Parley.Server.Observability;
@@ -62,7 +63,11 @@ internal static class ParleyNode
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;
+            DirectUpgrade.Install(k);
+        });
 
         if (mode == NodeMode.Cluster)
         {
@@ -80,11 +85,11 @@ internal static class ParleyNode
 
         var app = builder.Build();
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
-        CoalescingUpgradeFeature.Install(app, "/v1/ws");
+        CoalescingUpgradeFeature.Install(app, DirectUpgrade.Path);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
         app.Services.GetRequiredService<PrometheusExporter>();
         var endpoint = app.Services.GetRequiredService<WebSocketEndpoint>();
-        app.Map("/v1/ws", endpoint.HandleAsync).ExcludeFromDescription();
+        app.Map(DirectUpgrade.Path, endpoint.HandleAsync).ExcludeFromDescription();
         PublishEndpoints.Map(app);
         ReadEndpoints.Map(app);
         HealthEndpoints.Map(app);
@@ -150,6 +155,7 @@ internal static class ParleyNode
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SessionServices>();
         services.AddSingleton<WebSocketEndpoint>();
+        services.AddSingleton<DirectUpgrade>();
         services.AddSingleton<DrainState>();
         services.AddHostedService<ConnectionSupervisor>();
         services.AddHostedService<DrainService>();

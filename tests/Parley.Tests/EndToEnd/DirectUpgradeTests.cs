@@ -1,0 +1,145 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Parley.Tests.Support;
+
+namespace Parley.Tests.EndToEnd;
+
+/// <summary>
+/// Upgrades to <c>/v1/ws</c> over raw TCP: a plain one is answered before the HTTP server sees it
+/// (its 101 carries no Date header, which Kestrel's always does); one the direct path does not take
+/// goes through the HTTP pipeline; both are served the same protocol.
+/// </summary>
+public sealed class DirectUpgradeTests : IAsyncLifetime
+{
+    private const string Key = "dGhlIHNhbXBsZSBub25jZQ==";
+    private TestNode _node = null!;
+
+    public async Task InitializeAsync() => _node = await TestNode.StartAsync();
+
+    public async Task DisposeAsync() => await _node.DisposeAsync();
+
+    private string Head(params string[] extra)
+        => string.Join("\r\n", [
+            "GET /v1/ws HTTP/1.1", $"Host: {_node.WebSocketUri.Authority}", "Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Version: 13", $"Sec-WebSocket-Key: {Key}", .. extra, "", ""]);
+
+    [Fact]
+    public async Task An_upgrade_and_its_connect_frame_in_one_write_are_answered_directly_and_served()
+    {
+        using var tcp = await ConnectAsync();
+        var stream = tcp.GetStream();
+        var connect = Encoding.UTF8.GetBytes($$"""{"op":"connect","token":"{{TestNode.Token("acme", "alice")}}"}""");
+        byte[] both = [.. Encoding.ASCII.GetBytes(Head()), .. MaskedTextFrame(connect)];
+        await stream.WriteAsync(both);
+
+        var response = await ReadHeadAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 101 ", response);
+        Assert.Contains($"Sec-WebSocket-Accept: {ExpectedAccept(Key)}\r\n", response);
+        Assert.DoesNotContain("Date:", response);
+        using var socket = WebSocket.CreateFromStream(stream, isServer: false, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
+        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("op").GetString());
+    }
+
+    [Fact]
+    public async Task The_bearer_header_of_a_direct_upgrade_authenticates_a_connect_without_a_token()
+    {
+        using var tcp = await ConnectAsync();
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Head($"Authorization: Bearer {TestNode.Token("acme", "alice")}")));
+        Assert.DoesNotContain("Date:", await ReadHeadAsync(stream));
+
+        using var socket = WebSocket.CreateFromStream(stream, isServer: false, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
+        await socket.SendAsync("""{"op":"connect"}"""u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        var connected = await ReceiveAsync(socket);
+        Assert.Equal("connected", connected.GetProperty("op").GetString());
+        Assert.Equal("alice", connected.GetProperty("user").GetString());
+    }
+
+    [Fact]
+    public async Task An_upgrade_the_direct_path_does_not_take_is_upgraded_by_the_http_pipeline_and_served()
+    {
+        using var tcp = await ConnectAsync();
+        var stream = tcp.GetStream();
+        // A head longer than the direct path reads.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Head("Cookie: " + new string('c', 9_000))));
+
+        var response = await ReadHeadAsync(stream);
+
+        Assert.StartsWith("HTTP/1.1 101 ", response);
+        Assert.Contains("Date:", response);
+        Assert.Contains($"Sec-WebSocket-Accept: {ExpectedAccept(Key)}\r\n", response);
+        using var socket = WebSocket.CreateFromStream(stream, isServer: false, subProtocol: null, keepAliveInterval: TimeSpan.Zero);
+        await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"op":"connect","token":"{{TestNode.Token("acme", "alice")}}"}"""), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("op").GetString());
+    }
+
+    [Fact]
+    public async Task A_malformed_upgrade_gets_the_http_pipelines_400()
+    {
+        using var tcp = await ConnectAsync();
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(Head().Replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8", StringComparison.Ordinal)));
+
+        Assert.StartsWith("HTTP/1.1 400 ", await ReadHeadAsync(stream));
+    }
+
+    private async Task<TcpClient> ConnectAsync()
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(_node.WebSocketUri.Host, _node.WebSocketUri.Port);
+        return tcp;
+    }
+
+    private static string ExpectedAccept(string key)
+        => Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+
+    /// <summary>Reads byte by byte up to the blank line, so nothing after the head is taken from the stream.</summary>
+    private static async Task<string> ReadHeadAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var head = new StringBuilder();
+        var one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        {
+            if (await stream.ReadAsync(one, timeout.Token) == 0)
+            {
+                break;
+            }
+
+            head.Append((char)one[0]);
+        }
+
+        return head.ToString();
+    }
+
+    private static byte[] MaskedTextFrame(byte[] payload)
+    {
+        var frame = new List<byte> { 0x81 };
+        if (payload.Length < 126)
+        {
+            frame.Add((byte)(0x80 | payload.Length));
+        }
+        else
+        {
+            frame.AddRange([0x80 | 126, (byte)(payload.Length >> 8), (byte)payload.Length]);
+        }
+
+        byte[] mask = [0x12, 0x34, 0x56, 0x78];
+        frame.AddRange(mask);
+        frame.AddRange(payload.Select((b, i) => (byte)(b ^ mask[i % 4])));
+        return [.. frame];
+    }
+
+    private static async Task<JsonElement> ReceiveAsync(WebSocket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[64 * 1024];
+        var result = await socket.ReceiveAsync(buffer, timeout.Token);
+        Assert.True(result.EndOfMessage);
+        return JsonDocument.Parse(buffer.AsMemory(0, result.Count)).RootElement.Clone();
+    }
+}
