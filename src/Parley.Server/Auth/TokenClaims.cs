@@ -50,7 +50,7 @@ internal sealed record TokenClaims(
         List<string>? audiences = null;
         DateTimeOffset? expires = null, notBefore = null;
         var rooms = RoomPatterns.None;
-        IReadOnlySet<string> scopes = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlySet<string> scopes = NoScopes;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var claim in root.EnumerateObject())
         {
@@ -143,9 +143,12 @@ internal sealed record TokenClaims(
         return true;
     }
 
+    /// <summary>Shared by every principal without scopes (most clients), so each holds no set of its own.</summary>
+    private static readonly IReadOnlySet<string> NoScopes = System.Collections.Frozen.FrozenSet<string>.Empty;
+
     private static bool TryScopes(JsonElement value, out IReadOnlySet<string> scopes)
     {
-        scopes = new HashSet<string>(StringComparer.Ordinal);
+        scopes = NoScopes;
         if (!TryString(value, out var text))
         {
             return false;

@@ -41,7 +41,9 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         var bearer = HttpAuth.BearerToken(context.Request);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         var coalescing = (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        await ServeAsync(socket, coalescing, bearer, context.RequestAborted);
+        var serving = ServeAsync(socket, coalescing, bearer, context.RequestAborted);
+        bearer = null; // not kept for the connection's life
+        await serving;
     }
 
     /// <summary>
@@ -54,9 +56,64 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
     public async Task ServeAsync(WebSocket socket, CoalescingStream? coalescing, string? bearer, CancellationToken aborted)
     {
         var handshake = await HandshakeAsync(socket, bearer, aborted);
-        if (handshake is not null)
+        // This method's state lives as long as the connection: the token is not kept with it.
+        bearer = null;
+        if (handshake is null)
         {
-            await RunAsync(socket, coalescing, handshake.Value);
+            return;
+        }
+
+        var (principal, slot, inboxSince, resume) = handshake.Value;
+        var connection = new ClientConnection(
+            slot.ConnectionId,
+            socket,
+            principal,
+            services.Options.Limits.OutboundQueueFrames,
+            publishBucket: null,
+            services.Metrics,
+            coalescing)
+        {
+            Slot = slot,
+        };
+
+        var session = new Session(connection, services);
+        services.Registry.Add(connection);
+        services.Metrics.Opened();
+        ConnectionLog.Connected(services.Logger, connection.Id, principal.Tenant, principal.User);
+        try
+        {
+            await session.AttachInboxAsync(inboxSince, connection.Aborted);
+            if (resume is { Count: > 0 })
+            {
+                await session.ResumeAsync(resume, connection.Aborted);
+                resume = null;
+            }
+
+            await ReadLoopAsync(socket, connection, session);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer went away or the connection was closed by the server; cleanup follows.
+        }
+        catch (Exception e)
+        {
+            ConnectionLog.ConnectionFailed(services.Logger, connection.Id, e);
+            connection.Close(CloseReason.ServerError, flush: false);
+        }
+        finally
+        {
+            if (!connection.IsClosing)
+            {
+                connection.Close(CloseReason.Normal, flush: true);
+            }
+
+            await connection.Done;
+            services.Registry.Remove(connection);
+            await session.EndAsync();
+            await ReleaseSlotAsync(slot);
+            var reason = connection.CloseReason?.Name ?? "unknown";
+            services.Metrics.Closed(reason);
+            ConnectionLog.Disconnected(services.Logger, connection.Id, reason);
         }
     }
 
@@ -69,7 +126,11 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             // Cancelling a receive would abort the socket before the close code is sent, so the
             // deadline races the read instead.
             var read = FrameReader.ReadAsync(socket, options.Limits.MaxFrameBytes, requestAborted).AsTask();
-            if (await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, requestAborted)) != read)
+            // The deadline's timer is stopped once the frame is in, not left to run out.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+            var expired = await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, deadline.Token)) != read;
+            deadline.Cancel();
+            if (expired)
             {
                 await RefuseAsync(socket, CloseReason.ConnectTimeout, read);
                 return null;
@@ -144,61 +205,6 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
 
         // Only what the session needs is kept: the connect frame, with its token, is not held for the connection's life.
         return new Handshake(principal, slot, frame.InboxSince, frame.Resume);
-    }
-
-    private async Task RunAsync(WebSocket socket, CoalescingStream? coalescing, Handshake handshake)
-    {
-        var (principal, slot, inboxSince, resume) = handshake;
-        var connection = new ClientConnection(
-            slot.ConnectionId,
-            socket,
-            principal,
-            services.Options.Limits.OutboundQueueFrames,
-            publishBucket: null,
-            services.Metrics,
-            coalescing)
-        {
-            Slot = slot,
-        };
-
-        var session = new Session(connection, services);
-        services.Registry.Add(connection);
-        services.Metrics.Opened();
-        ConnectionLog.Connected(services.Logger, connection.Id, principal.Tenant, principal.User);
-        try
-        {
-            await session.AttachInboxAsync(inboxSince, connection.Aborted);
-            if (resume is { Count: > 0 })
-            {
-                await session.ResumeAsync(resume, connection.Aborted);
-            }
-
-            await ReadLoopAsync(socket, connection, session);
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
-        {
-            // The peer went away or the connection was closed by the server; cleanup follows.
-        }
-        catch (Exception e)
-        {
-            ConnectionLog.ConnectionFailed(services.Logger, connection.Id, e);
-            connection.Close(CloseReason.ServerError, flush: false);
-        }
-        finally
-        {
-            if (!connection.IsClosing)
-            {
-                connection.Close(CloseReason.Normal, flush: true);
-            }
-
-            await connection.Done;
-            services.Registry.Remove(connection);
-            await session.EndAsync();
-            await ReleaseSlotAsync(slot);
-            var reason = connection.CloseReason?.Name ?? "unknown";
-            services.Metrics.Closed(reason);
-            ConnectionLog.Disconnected(services.Logger, connection.Id, reason);
-        }
     }
 
     private async Task ReadLoopAsync(WebSocket socket, ClientConnection connection, Session session)

@@ -12,6 +12,8 @@ internal sealed class ProcessMetrics : IDisposable
     {
         _meter.CreateObservableGauge("parley.process.memory.resident", static () => Environment.WorkingSet, "By", "Physical memory mapped to the process.");
         _meter.CreateObservableGauge("parley.process.gc.heap.size", static () => GC.GetTotalMemory(forceFullCollection: false), "By", "Bytes allocated on the managed heap and not yet collected.");
+        _meter.CreateObservableGauge("parley.process.gc.committed", static () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the garbage collector has committed for the managed heap, in use or free for the next allocations.");
+        _meter.CreateObservableCounter("parley.process.gc.allocated", static () => GC.GetTotalAllocatedBytes(precise: false), "By", "Bytes allocated on the managed heap since the process started.");
         _meter.CreateObservableGauge("parley.process.thread_pool.threads", static () => ThreadPool.ThreadCount, "{thread}", "Thread pool threads that currently exist.");
         _meter.CreateObservableGauge("parley.process.thread_pool.queue.length", static () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued to the thread pool and not yet started.");
         _meter.CreateObservableCounter("parley.process.cpu.time", static () => CpuSeconds(), "s", "Processor time used by the process, user and system together.");

@@ -34,54 +34,33 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate ad
 
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        var input = connection.Transport.Input;
-        UpgradeRequest? request;
-        try
-        {
-            var read = await input.ReadAsync(connection.ConnectionClosed);
-            request = read.IsCanceled ? null : UpgradeRequest.TryParse(read.Buffer, Path);
-            if (request is null || drain.IsDraining || !admission.TryAdmit(out _))
-            {
-                // Nothing taken and nothing examined: the HTTP server reads the same bytes at once.
-                input.AdvanceTo(read.Buffer.Start);
-                request = null;
-            }
-            else
-            {
-                input.AdvanceTo(read.Buffer.GetPosition(request.HeadLength));
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
-        {
-            return;
-        }
-
-        if (request is null)
+        // One method for the connection's whole life, so an idle connection holds one state
+        // machine here; the request is not kept in it, only what the session needs.
+        var (response, bearer) = await TakeUpgradeAsync(connection);
+        if (response is null)
         {
             await next(connection);
             return;
         }
 
-        await AcceptAsync(connection, request);
-    }
-
-    private async Task AcceptAsync(ConnectionContext connection, UpgradeRequest request)
-    {
         var transport = new TransportStream(connection.Transport);
         var coalescing = new CoalescingStream(transport);
         try
         {
-            await transport.WriteAsync(SwitchingProtocols(request.Key), connection.ConnectionClosed);
+            await transport.WriteAsync(response, connection.ConnectionClosed);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
         {
             return;
         }
 
+        response = null;
         var socket = WebSocket.CreateFromStream(coalescing, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         try
         {
-            await endpoint.ServeAsync(socket, coalescing, request.Bearer, connection.ConnectionClosed);
+            var serving = endpoint.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed);
+            bearer = null; // not kept for the connection's life
+            await serving;
         }
         finally
         {
@@ -93,6 +72,34 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate ad
                 // never reads: drop the connection rather than wait to flush it.
                 connection.Abort(new ConnectionAbortedException("The WebSocket was aborted."));
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads the first bytes of the connection. A plain upgrade that admission lets in is taken
+    /// off the input and its 101 response returned; otherwise nothing is taken (the response is null).
+    /// </summary>
+    private async Task<(byte[]? Response, string? Bearer)> TakeUpgradeAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        try
+        {
+            var read = await input.ReadAsync(connection.ConnectionClosed);
+            var request = read.IsCanceled ? null : UpgradeRequest.TryParse(read.Buffer, Path);
+            if (request is null || drain.IsDraining || !admission.TryAdmit(out _))
+            {
+                // Nothing taken and nothing examined: the HTTP server reads the same bytes at once.
+                input.AdvanceTo(read.Buffer.Start);
+                return (null, null);
+            }
+
+            input.AdvanceTo(read.Buffer.GetPosition(request.HeadLength));
+            return (SwitchingProtocols(request.Key), request.Bearer);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            // Gone before it said anything: the HTTP server sees the end of the input and closes.
+            return (null, null);
         }
     }
 
