@@ -38,10 +38,10 @@ internal sealed class ReconnectStormScenario : IScenario
         var publishers = publisherMembers.Select((m, p) => new Publisher(context, p, m)).ToArray();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        stop.CancelAfter(settings.Duration);
-        drain.CancelAfter(settings.Duration + settings.Drain);
         var perPublisher = settings.Rate > 0 ? settings.Rate / publishers.Length : 0;
         await context.BeginMeasureAsync("steady stream");
+        stop.CancelAfter(settings.Duration);
+        drain.CancelAfter(settings.Duration + settings.Drain);
         var publishing = Task.WhenAll(publishers.Select(p => p.RunAsync(k => new PublishTarget((int)((k * publishers.Length + p.Index) % rooms.Length)), perPublisher, stop.Token, drain.Token)));
 
         await Task.Delay(settings.Duration / 3, context.Aborted);
