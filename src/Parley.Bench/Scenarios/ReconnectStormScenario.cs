@@ -57,12 +57,14 @@ internal sealed class ReconnectStormScenario : IScenario
             member.Connection.Abort();
         }
 
-        await Task.WhenAll(members.Select(m => m.Connection.Closed));
         context.Phase = "storm: reconnecting";
         using (var gate = new SemaphoreSlim(settings.ConnectConcurrency))
         {
+            // Each client reconnects as soon as it has seen its own connection end, as a real one
+            // would, not once the last of them has: the drop and the reconnecting overlap.
             await Task.WhenAll(members.Select(async m =>
             {
+                await m.Connection.Closed.WaitAsync(drain.Token);
                 await gate.WaitAsync(drain.Token);
                 try
                 {
