@@ -67,6 +67,46 @@ internal sealed class LatencyHistogram
         }
     }
 
+    /// <summary>The histogram as written to a result file; <see cref="From"/> restores it exactly.</summary>
+    public HistogramBuckets ToBuckets()
+    {
+        var pairs = new List<long[]>();
+        for (var i = 0; i < _counts.Length; i++)
+        {
+            if (_counts[i] != 0)
+            {
+                pairs.Add([i, _counts[i]]);
+            }
+        }
+
+        return new HistogramBuckets(Count, Sum, Count == 0 ? 0 : Min, Max, pairs);
+    }
+
+    /// <summary>A histogram with exactly the counts of <paramref name="buckets"/>; throws on a bucket index this layout does not have.</summary>
+    public static LatencyHistogram From(HistogramBuckets buckets)
+    {
+        var histogram = new LatencyHistogram();
+        foreach (var pair in buckets.Buckets)
+        {
+            if (pair[0] < 0 || pair[0] >= histogram._counts.Length || pair[1] < 0)
+            {
+                throw new ArgumentException($"Bucket [{pair[0]}, {pair[1]}] is outside this histogram's layout.", nameof(buckets));
+            }
+
+            histogram._counts[pair[0]] += pair[1];
+        }
+
+        if (buckets.Count > 0)
+        {
+            histogram.Count = buckets.Count;
+            histogram.Sum = buckets.Sum;
+            histogram.Min = buckets.Min;
+            histogram.Max = buckets.Max;
+        }
+
+        return histogram;
+    }
+
     /// <summary>
     /// The smallest recorded value such that at least <paramref name="percentile"/> percent of all
     /// values are at or below it, as the highest value its bucket stands for (never above

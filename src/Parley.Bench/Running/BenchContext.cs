@@ -42,6 +42,9 @@ internal sealed class BenchContext : IDisposable
 
     public IServerProbe Probe { get; }
 
+    /// <summary>Where the run waits before measuring, when it is one of several processes; null for a run alone.</summary>
+    public IMeasureBarrier? Barrier { get; init; }
+
     public MessageBudget Budget { get; }
 
     /// <summary>Publish-to-deliver latency and the delivery count.</summary>
@@ -109,9 +112,19 @@ internal sealed class BenchContext : IDisposable
 
     public void Abort() => _aborted.Cancel();
 
-    /// <summary>Starts the measured phase: rates are counted from here, server CPU from the sample taken now.</summary>
+    /// <summary>
+    /// Starts the measured phase: rates are counted from here, server CPU from the sample taken now.
+    /// With a <see cref="Barrier"/> it first waits for the other processes of the run; callers start
+    /// their duration timers only after this returns, so the wait never shortens a window.
+    /// </summary>
     public async Task BeginMeasureAsync(string phase)
     {
+        if (Barrier is { } barrier)
+        {
+            Phase = "waiting for the other processes";
+            await barrier.BeforeMeasureAsync(Aborted);
+        }
+
         Phase = phase;
         Window = new MeasuredWindow(Stopwatch.GetTimestamp(), Deliveries.Deliveries, Connects, await Probe.SampleAsync(Aborted));
     }
@@ -123,6 +136,8 @@ internal sealed class BenchContext : IDisposable
         {
             Window = window with { EndTicks = Stopwatch.GetTimestamp(), DeliveriesAtEnd = Deliveries.Deliveries, ConnectsAtEnd = Connects, ServerAtEnd = await Probe.SampleAsync(Aborted) };
         }
+
+        Barrier?.AfterMeasure();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Parley.Bench.Measures;
 
 namespace Parley.Bench.Running;
 
@@ -61,7 +62,15 @@ internal sealed record BenchResult
     public required CompletenessFigures Completeness { get; init; }
 
     public required List<ProgressSample> Series { get; init; }
+
+    /// <summary>The raw latency histograms behind the summaries above, so separate runs' results merge exactly.</summary>
+    public RunHistograms? Histograms { get; init; }
 }
+
+/// <summary>Both histograms of a run, in microseconds; the JSON names carry the unit.</summary>
+internal sealed record RunHistograms(
+    [property: JsonPropertyName("latency_us")] HistogramBuckets Latency,
+    [property: JsonPropertyName("connect_time_us")] HistogramBuckets ConnectTime);
 
 internal sealed record RunShape(int Connections, int Publishers, double Rate, int Window, double DurationSeconds, long MessageBudget, int MessageSize, int GroupSize);
 

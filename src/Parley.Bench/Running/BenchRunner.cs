@@ -117,6 +117,7 @@ internal static class BenchRunner
             Figures = context.Figures,
             Completeness = new CompletenessFigures(report.Passed, report.Streams, report.Expected, report.Received, report.Missing, report.Repeated, report.OutOfOrder, report.Unexpected, report.Unacknowledged, report.OtherFailures, report.Notes),
             Series = series,
+            Histograms = new RunHistograms(latency.ToBuckets(), connectTimes.ToBuckets()),
         };
     }
 

@@ -27,8 +27,8 @@ internal sealed class ChurnScenario : IScenario
     {
         var settings = context.Settings;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        stop.CancelAfter(settings.Duration);
         await context.BeginMeasureAsync("churning");
+        stop.CancelAfter(settings.Duration);
         await Task.WhenAll(Enumerable.Range(0, settings.Connections).Select(c => ChurnAsync(context, c, stop.Token)));
         await context.EndMeasureAsync();
         context.Stop();

@@ -14,10 +14,10 @@ internal static class Traffic
         var settings = context.Settings;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
         using var drain = CancellationTokenSource.CreateLinkedTokenSource(context.Aborted);
-        stop.CancelAfter(settings.Duration);
-        drain.CancelAfter(settings.Duration + settings.Drain);
         var perPublisher = settings.Rate > 0 ? settings.Rate / publishers.Count : 0;
         await context.BeginMeasureAsync("publishing");
+        stop.CancelAfter(settings.Duration);
+        drain.CancelAfter(settings.Duration + settings.Drain);
         await Task.WhenAll(publishers.Select(p => p.RunAsync(next(p), perPublisher, stop.Token, drain.Token)));
         context.Phase = "draining";
         await AwaitDeliveriesAsync(context, receivers, drain.Token);

@@ -5,6 +5,7 @@ using Parley.Bench.Output;
 using Parley.Bench.Probes;
 using Parley.Bench.Running;
 using Parley.Bench.Scenarios;
+using Parley.Bench.Sharding;
 using Parley.Bench.Targets;
 using Parley.Bench.Targets.Bare;
 using Parley.Bench.Targets.Parley;
@@ -12,6 +13,7 @@ using Parley.Bench.Targets.SignalR;
 using Parley.Bench.Targets.SocketIo;
 using Parley.Bench.Transport;
 using Parley.Server.Auth;
+using Parley.Server.Cluster.Local;
 using Parley.Server.Options;
 using Spectre.Console;
 
@@ -52,11 +54,13 @@ internal static class BenchCommand
         var serverPid = new Option<int[]>("--server-pid") { Description = "A local server's process id: memory and CPU from /proc (any target); repeat it to sum several processes. Without it a single Parley node is read through /metrics." };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "Allow a target that is not on loopback." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even in an interactive terminal." };
+        var processes = new Option<int>("--processes") { Description = "Generator processes the run is split over, for more connections than one process may open files (see below). Default 1.", DefaultValueFactory = _ => 1 };
+        var shard = new Option<string?>("--shard") { Description = "Internal: this process is one shard (k/N@runid) of a run started with --processes.", Hidden = true };
 
         var command = new Command("bench", Help)
         {
             scenario, target, url, connections, publishers, rate, window, duration, messages, size, drain, groupSize,
-            concurrency, sources, output, data, secret, tenant, serverPid, allowRemote, plain,
+            concurrency, sources, output, data, secret, tenant, serverPid, allowRemote, plain, processes, shard,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -130,6 +134,24 @@ internal static class BenchCommand
                 return 2;
             }
 
+            ShardSpec? part = null;
+            if (result.GetValue(shard) is { } shardText)
+            {
+                if (!ShardSpec.TryParse(shardText, out part))
+                {
+                    Fail("--shard must look like 0/2@runid.");
+                    return 2;
+                }
+
+                settings = part!.Apply(settings);
+                addresses = part.Slice(addresses);
+            }
+            else if (ShardSpec.Refusal(settings, addresses, result.GetValue(processes)) is { } refusal)
+            {
+                Fail(refusal);
+                return 2;
+            }
+
             using var connector = new WebSocketConnector(addresses);
             Func<Uri, IBenchTarget>? node;
             switch (result.GetValue(target))
@@ -166,7 +188,9 @@ internal static class BenchCommand
             }
 
             // /metrics describes one node only, so several nodes are read from /proc or not at all.
-            IServerProbe probe = result.GetValue(serverPid) is { Length: > 0 } pids ? new ProcProbe(pids)
+            // A shard never probes: the parent reads the server once for the whole run.
+            IServerProbe probe = part is not null ? new NoProbe()
+                : result.GetValue(serverPid) is { Length: > 0 } pids ? new ProcProbe(pids)
                 : benchTarget is ParleyTarget ? new MetricsProbe(new Uri(TargetUrl.HttpBase(targetUrls[0]), "metrics"))
                 : new NoProbe();
             var directory = result.GetValue(output)
@@ -178,13 +202,24 @@ internal static class BenchCommand
                 ? new LiveProgress(console)
                 : new PlainProgress(Console.Out);
 
-            using var context = new BenchContext(settings, benchTarget, connector, probe);
+            // A shard talks to its parent over stdin and stdout instead of showing progress itself.
+            var channel = part is null ? null : new ShardChannel(Console.In, Console.Out);
+            using var context = new BenchContext(settings, benchTarget, connector, probe) { Barrier = channel };
             BenchResult outcome;
             try
             {
-                outcome = await BenchRunner.RunAsync(chosen, context, string.Join(" ", targetUrls), view, cancellationToken);
+                if (part is null && result.GetValue(processes) > 1)
+                {
+                    var launcher = ParleyLauncher.Current();
+                    var plan = new ShardPlan(new ShardLaunch(launcher.FileName, launcher.Prefix, Environment.GetCommandLineArgs()[1..]), result.GetValue(processes), settings, chosen.Name, benchTarget.Name, string.Join(" ", targetUrls), Path.GetFullPath(directory));
+                    outcome = await ShardedRun.RunAsync(plan, probe, view, cancellationToken);
+                }
+                else
+                {
+                    outcome = await BenchRunner.RunAsync(chosen, context, string.Join(" ", targetUrls), channel ?? view, cancellationToken);
+                }
             }
-            catch (Exception e) when (e is ConnectRefusedException or System.Net.WebSockets.WebSocketException or HttpRequestException or ArgumentException)
+            catch (Exception e) when (e is ShardFailedException or ConnectRefusedException or System.Net.WebSockets.WebSocketException or HttpRequestException or ArgumentException)
             {
                 Fail(e.Message);
                 return 1;
@@ -194,9 +229,13 @@ internal static class BenchCommand
                 (probe as IDisposable)?.Dispose();
             }
 
-            ResultTable.Write(console, outcome);
             var (json, picture) = await ResultFiles.WriteAsync(outcome, directory, CancellationToken.None);
-            Console.WriteLine($"Wrote {json} and {picture}.");
+            if (part is null)
+            {
+                ResultTable.Write(console, outcome);
+                Console.WriteLine($"Wrote {json} and {picture}.");
+            }
+
             return outcome.Passed ? 0 : 1;
         });
         return command;
@@ -234,5 +273,11 @@ internal static class BenchCommand
                        --Parley:Limits:NewConnectionsPerSecond=0 --Parley:Limits:ConnectionsPerUser=0
         Refused upgrades (503) are retried after Retry-After, and rate-limited sends with the same id, so a run
         under the defaults is slower, never incomplete.
+
+        --processes N splits the run over N generator processes, for more connections than one process may
+        open files: each takes connections/N, publishers/N (at least 1), rate/N and messages/N, its own rooms and
+        users and its share of --sources; all start measuring together, and their results merge into one.
+        Every scenario keeps its shape except broadcast, which becomes N rooms of connections/N members.
+        --connect-concurrency stays per process.
         """;
 }
