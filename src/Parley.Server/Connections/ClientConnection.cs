@@ -174,6 +174,9 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
 
         _queue.Close(discard: !flush);
         ReleaseRoomWaiter();
+        // The close has a deadline: past it the socket is aborted, which also ends a read that
+        // waits without a token (registered only now, so an open connection holds no registration).
+        _aborted.Token.UnsafeRegister(static state => ((ClientConnection)state!)._socket.Abort(), this);
         _aborted.CancelAfter(CloseGrace + (flush ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
         StartWriter();
     }

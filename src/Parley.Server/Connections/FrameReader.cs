@@ -50,10 +50,21 @@ internal static class FrameReader
     public static async ValueTask<ReceivedFrame> ReadAsync(WebSocket socket, int maxBytes, CancellationToken cancellationToken)
     {
         var peek = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
-        return peek.MessageType == WebSocketMessageType.Close
-            ? new ReceivedFrame(ReceivedKind.Close, null, 0)
-            : await ReadArrivedAsync(socket, maxBytes, cancellationToken);
+        return Peeked(peek) ?? await ReadArrivedAsync(socket, maxBytes, cancellationToken);
     }
+
+    /// <summary>
+    /// What a zero-byte receive already settled: the close, or an empty message, which that
+    /// receive consumed whole (so reading on would wait for the next one). Null: a message has
+    /// started and <see cref="ReadArrivedAsync"/> reads it.
+    /// </summary>
+    public static ReceivedFrame? Peeked(ValueWebSocketReceiveResult peek) => peek switch
+    {
+        { MessageType: WebSocketMessageType.Close } => new ReceivedFrame(ReceivedKind.Close, null, 0),
+        { EndOfMessage: true, MessageType: WebSocketMessageType.Binary } => new ReceivedFrame(ReceivedKind.Binary, null, 0),
+        { EndOfMessage: true } => new ReceivedFrame(ReceivedKind.Text, null, 0),
+        _ => null,
+    };
 
     /// <summary>
     /// Reads a message once a zero-byte receive has seen it start. A read loop awaits that receive

@@ -53,7 +53,12 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
     /// </summary>
     /// <param name="bearer">The upgrade request's <c>Authorization: Bearer</c> token, used when <c>connect</c> carries none.</param>
     /// <param name="aborted">Signalled when the underlying connection is gone.</param>
-    public async Task ServeAsync(WebSocket socket, CoalescingStream? coalescing, string? bearer, CancellationToken aborted)
+    /// <param name="abortWakesReads">
+    /// True when aborting <paramref name="socket"/> ends a read waiting on its stream (the direct
+    /// upgrade's transport does): the idle wait then needs no cancellation token, and an idle
+    /// connection holds no registration on it.
+    /// </param>
+    public async Task ServeAsync(WebSocket socket, CoalescingStream? coalescing, string? bearer, CancellationToken aborted, bool abortWakesReads = false)
     {
         var handshake = await HandshakeAsync(socket, bearer, aborted);
         // This method's state lives as long as the connection: the token is not kept with it.
@@ -89,7 +94,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
                 resume = null;
             }
 
-            await ReadLoopAsync(socket, connection, session);
+            await ReadLoopAsync(socket, connection, session, abortWakesReads);
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
@@ -207,15 +212,14 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         return new Handshake(principal, slot, frame.InboxSince, frame.Resume);
     }
 
-    private async Task ReadLoopAsync(WebSocket socket, ClientConnection connection, Session session)
+    private async Task ReadLoopAsync(WebSocket socket, ClientConnection connection, Session session, bool abortWakesReads)
     {
         var maxFrame = services.Options.Limits.MaxFrameBytes;
         while (!connection.Aborted.IsCancellationRequested)
         {
             // The wait is awaited here, not inside the reader, so an idle connection holds one state machine fewer.
-            using var received = await socket.ReceiveAsync(Memory<byte>.Empty, connection.Aborted) is { MessageType: not WebSocketMessageType.Close }
-                ? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted)
-                : new ReceivedFrame(ReceivedKind.Close, null, 0);
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, abortWakesReads ? CancellationToken.None : connection.Aborted);
+            using var received = FrameReader.Peeked(peek) ?? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted);
             connection.Touch();
             services.Metrics.FrameIn();
             switch (received.Kind)

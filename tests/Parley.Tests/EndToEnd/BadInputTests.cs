@@ -22,6 +22,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task DisposeAsync() => await _node.DisposeAsync();
 
     [Theory]
+    [InlineData("", "bad_frame", null)]
     [InlineData("""[1,2,3]""", "bad_frame", null)]
     [InlineData("""42""", "bad_frame", null)]
     [InlineData("""{"rid":1}""", "bad_frame", null)]

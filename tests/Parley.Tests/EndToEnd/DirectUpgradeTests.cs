@@ -87,6 +87,66 @@ public sealed class DirectUpgradeTests : IAsyncLifetime
         Assert.StartsWith("HTTP/1.1 400 ", await ReadHeadAsync(stream));
     }
 
+    [Fact]
+    public async Task A_client_that_never_answers_the_servers_close_is_disconnected_after_the_grace()
+    {
+        // Its own node: the client is closed for idling (it answers no pings), and then never
+        // answers the close either; the server's read of that socket waits without a token, so
+        // only the close's deadline can end the connection.
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
+        {
+            ["Parley:Limits:PingInterval"] = "00:00:00.5",
+            ["Parley:Limits:IdleTimeout"] = "00:00:01",
+        });
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(node.WebSocketUri.Host, node.WebSocketUri.Port);
+        var stream = tcp.GetStream();
+        var connect = Encoding.UTF8.GetBytes($$"""{"op":"connect","token":"{{TestNode.Token("acme", "alice")}}"}""");
+        byte[] both = [.. Encoding.ASCII.GetBytes(Head().Replace(_node.WebSocketUri.Authority, node.WebSocketUri.Authority, StringComparison.Ordinal)), .. MaskedTextFrame(connect)];
+        await stream.WriteAsync(both);
+        Assert.DoesNotContain("Date:", await ReadHeadAsync(stream));
+
+        byte[] frame;
+        do
+        {
+            frame = await ReadFrameAsync(stream);
+        }
+        while (frame[0] != 0x88);
+
+        Assert.Equal(4002, (frame[1] << 8) | frame[2]);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var buffer = new byte[256];
+        int read;
+        try
+        {
+            read = await stream.ReadAsync(buffer, deadline.Token);
+        }
+        catch (IOException)
+        {
+            read = 0;
+        }
+
+        Assert.Equal(0, read);
+    }
+
+    /// <summary>One unmasked server frame with a payload under 126 bytes or a 16-bit length.</summary>
+    private static async Task<byte[]> ReadFrameAsync(NetworkStream stream)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var header = new byte[4];
+        await stream.ReadExactlyAsync(header.AsMemory(0, 2), timeout.Token);
+        var length = header[1] & 0x7F;
+        if (length == 126)
+        {
+            await stream.ReadExactlyAsync(header.AsMemory(2, 2), timeout.Token);
+            length = (header[2] << 8) | header[3];
+        }
+
+        var payload = new byte[length];
+        await stream.ReadExactlyAsync(payload, timeout.Token);
+        return [header[0], .. payload];
+    }
+
     private async Task<TcpClient> ConnectAsync()
     {
         var tcp = new TcpClient();

@@ -58,7 +58,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate ad
         var socket = WebSocket.CreateFromStream(coalescing, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         try
         {
-            var serving = endpoint.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed);
+            var serving = endpoint.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed, abortWakesReads: true);
             bearer = null; // not kept for the connection's life
             await serving;
         }
