@@ -12,7 +12,7 @@ internal static class ClusterCommand
     public static Command Create()
     {
         var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
-        var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes.", DefaultValueFactory = _ => 8080 };
+        var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
         var dir = new Option<string>("--dir") { Description = "Directory for the nodes, the proxy and the shared development key.", DefaultValueFactory = _ => "cluster" };
         var up = new Command("up", "Start Redis, PostgreSQL, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, dir };
@@ -41,7 +41,8 @@ internal static class ClusterCommand
             cancellationToken = stop.Token;
 
             var directory = Path.GetFullPath(result.GetValue(dir)!);
-            var spec = new LocalClusterSpec(count, kind.Value, result.GetValue(port), directory, ParleyLauncher.Current());
+            var proxyPort = result.GetValue(port);
+            var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current());
             LocalCluster cluster;
             try
             {

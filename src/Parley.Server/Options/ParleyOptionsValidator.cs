@@ -70,6 +70,7 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
 
         var postgres = options.Postgres;
         Require(postgres.ConnectionStringParses(), "Parley:Postgres:ConnectionString is not a valid connection string.");
+        Require(postgres.AutoPrepareStatements >= 0, "Parley:Postgres:AutoPrepareStatements must be 0 (off) or more.");
         Require(postgres.MaxPoolSize >= 1 && postgres.MinPoolSize >= 0 && postgres.MinPoolSize <= postgres.MaxPoolSize, "Parley:Postgres:MaxPoolSize must be at least 1 and MinPoolSize between 0 and MaxPoolSize.");
         Require(postgres.AcquireTimeout > TimeSpan.Zero && postgres.CommandTimeout > TimeSpan.Zero && postgres.ConnectionIdleLifetime > TimeSpan.Zero, "Parley:Postgres timeouts and ConnectionIdleLifetime must be positive.");
         Require(postgres.ConnectionLifetime >= TimeSpan.Zero, "Parley:Postgres:ConnectionLifetime must not be negative.");

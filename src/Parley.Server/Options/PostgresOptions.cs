@@ -19,6 +19,14 @@ public sealed class PostgresOptions
     /// </summary>
     public int MaxPoolSize { get; set; } = 20;
 
+    /// <summary>
+    /// Statements each pooled connection prepares once it has run them a few times (Npgsql's
+    /// <c>Max Auto Prepare</c>): Parley runs a handful of statements over and over, and a prepared
+    /// one skips parsing and planning on every call. Default 32. Set 0 behind a pooler that cannot
+    /// keep prepared statements (PgBouncer in transaction mode before 1.21).
+    /// </summary>
+    public int AutoPrepareStatements { get; set; } = 32;
+
     /// <summary>Connections kept open while idle. Default 2: the first commit after a quiet spell pays no connection setup.</summary>
     public int MinPoolSize { get; set; } = 2;
 
@@ -49,6 +57,7 @@ public sealed class PostgresOptions
             ConnectionIdleLifetime = Seconds(ConnectionIdleLifetime),
             ConnectionLifetime = ConnectionLifetime > TimeSpan.Zero ? Seconds(ConnectionLifetime) : 0,
             CommandTimeout = Seconds(CommandTimeout),
+            MaxAutoPrepare = AutoPrepareStatements,
         };
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {

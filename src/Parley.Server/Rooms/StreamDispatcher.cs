@@ -61,7 +61,10 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         var stream = await AttachAsync(subscription, cancellationToken);
         try
         {
-            var head = await _store.GetHeadAsync(subscription.Stream, cancellationToken);
+            // A member with nothing to catch up on is live from what this node has delivered: the
+            // stream holds it already, so a storm of plain reconnects costs the store no reads.
+            // Messages committed but not yet delivered here are still ahead of it and reach it live.
+            var head = since is null ? new StreamHead(stream.Delivered, 0) : await _store.GetHeadAsync(subscription.Stream, cancellationToken);
             var replay = since is not null && since.Value < head.Head;
             var outcome = new JoinOutcome(head.Head, !replay || since!.Value + 1 >= head.FirstRetained);
             subscription.LastSeq = replay ? since!.Value : head.Head;

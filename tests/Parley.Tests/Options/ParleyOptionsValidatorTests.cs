@@ -92,6 +92,21 @@ public sealed class ParleyOptionsValidatorTests
     }
 
     [Fact]
+    public void Postgres_statements_are_prepared_automatically_unless_turned_off_and_a_negative_count_is_refused()
+    {
+        var options = new ParleyOptions();
+        options.Redis.Url = "redis://cache:6379";
+        options.Postgres.ConnectionString = "Host=db;Database=parley;Username=parley";
+        Assert.Equal(32, new Npgsql.NpgsqlConnectionStringBuilder(options.Postgres.BuildConnectionString()).MaxAutoPrepare);
+
+        options.Postgres.AutoPrepareStatements = 0;
+        Assert.Equal(0, new Npgsql.NpgsqlConnectionStringBuilder(options.Postgres.BuildConnectionString()).MaxAutoPrepare);
+
+        options.Postgres.AutoPrepareStatements = -1;
+        Assert.Contains("Parley:Postgres:AutoPrepareStatements must be 0 (off) or more.", new ParleyOptionsValidator().Validate(null, options).Failures!);
+    }
+
+    [Fact]
     public void The_defaults_are_valid()
     {
         var result = Validate(new ParleyOptions());
