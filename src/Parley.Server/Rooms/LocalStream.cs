@@ -34,6 +34,9 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     /// <summary>Set when the dispatcher removed the stream; a late joiner then creates a new one.</summary>
     public bool Removed { get; set; }
 
+    /// <summary>Counts the times the stream became empty; a lingering removal goes ahead only if no member came and left since. Changed under the dispatcher's gate.</summary>
+    public int EmptyGeneration { get; set; }
+
     public int MemberCount => Volatile.Read(ref _members).Length;
 
     public long Delivered

@@ -10,7 +10,8 @@ namespace Parley.Server.Rooms;
 
 /// <summary>
 /// The streams with members on this node. A stream's broker topic is subscribed while it has at
-/// least one member here and not otherwise. Envelopes from the broker and from this node's own
+/// least one member here, and in cluster mode for <see cref="Options.ClusterOptions.TopicLinger"/>
+/// after the last one left (a member returning in that time finds it ready), and not otherwise. Envelopes from the broker and from this node's own
 /// publishes meet here and go through each stream's sequencer; the node's own echo from the broker
 /// is ignored (its local delivery already happened).
 /// Lock order: the dispatcher's gate, then a stream's gate; subscription changes of one topic are
@@ -30,9 +31,12 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     private readonly DeliveryMetrics _metrics;
     private readonly ILogger<StreamDispatcher> _logger;
     private readonly string _nodeId;
+    private readonly TimeSpan _linger;
 
-    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger)
+    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger, Microsoft.Extensions.Options.IOptions<Options.ParleyOptions>? options = null)
     {
+        var settings = options?.Value;
+        _linger = settings is { IsCluster: true } ? settings.Cluster.TopicLinger : TimeSpan.Zero;
         _broker = broker;
         _store = store;
         _gapFiller = new StoreGapFiller(store);
@@ -45,7 +49,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     public int StreamCount => _streams.Count;
 
     /// <summary>Whether <paramref name="stream"/> has members on this node.</summary>
-    public bool HasMembers(StreamId stream) => _streams.ContainsKey(stream.Key);
+    public bool HasMembers(StreamId stream) => _streams.TryGetValue(stream.Key, out var local) && local.MemberCount > 0;
 
     /// <summary>
     /// Makes <paramref name="subscription"/> a live member and replays what it missed. The member is
@@ -88,15 +92,30 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     public async Task LeaveAsync(StreamSubscription subscription)
     {
         var key = subscription.Stream.Key;
+        LocalStream? emptied = null;
         var removed = false;
         lock (_gate)
         {
             if (_streams.TryGetValue(key, out var stream) && stream.Remove(subscription) == 0)
             {
-                _streams.TryRemove(key, out _);
-                stream.Removed = true;
-                removed = true;
+                if (_linger > TimeSpan.Zero)
+                {
+                    stream.EmptyGeneration++;
+                    emptied = stream;
+                }
+                else
+                {
+                    _streams.TryRemove(key, out _);
+                    stream.Removed = true;
+                    removed = true;
+                }
             }
+        }
+
+        if (emptied is not null)
+        {
+            _ = RemoveAfterLingerAsync(emptied, emptied.EmptyGeneration);
+            return;
         }
 
         if (!removed)
@@ -104,6 +123,30 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             return;
         }
 
+        await UnsubscribeAsync(key);
+    }
+
+    /// <summary>Removes a stream that stayed empty for the whole linger (no member came and left meanwhile).</summary>
+    private async Task RemoveAfterLingerAsync(LocalStream stream, int generation)
+    {
+        await Task.Delay(_linger);
+        var key = stream.Stream.Key;
+        lock (_gate)
+        {
+            if (stream.MemberCount > 0 || stream.EmptyGeneration != generation || !_streams.TryGetValue(key, out var current) || !ReferenceEquals(current, stream))
+            {
+                return;
+            }
+
+            _streams.TryRemove(key, out _);
+            stream.Removed = true;
+        }
+
+        await UnsubscribeAsync(key);
+    }
+
+    private async Task UnsubscribeAsync(string key)
+    {
         var topicLock = TopicLock(key);
         await topicLock.WaitAsync();
         try
