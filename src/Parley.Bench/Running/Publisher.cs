@@ -29,7 +29,10 @@ internal sealed class Publisher(BenchContext context, int index, Member member)
     {
         var window = new SemaphoreSlim(context.Settings.Window);
         var interval = messagesPerSecond > 0 ? Stopwatch.Frequency / messagesPerSecond : 0;
-        var started = Stopwatch.GetTimestamp();
+        // Paced publishers are spread across one interval, so together they send an even stream at
+        // the rate asked for rather than all at the same instants (a burst every interval).
+        var publishers = Math.Max(1, context.Settings.Publishers);
+        var started = Stopwatch.GetTimestamp() + (long)(interval * (Index % publishers) / publishers);
         try
         {
             for (long k = 0; !stop.IsCancellationRequested && context.Budget.TryTake(); k++)

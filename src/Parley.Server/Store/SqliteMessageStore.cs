@@ -46,6 +46,7 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
         {
             await writer.OpenAsync(cancellationToken);
             SqliteSchema.Apply(writer);
+            DisableAutomaticCheckpoints(writer);
         }
         catch
         {
@@ -53,9 +54,12 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
             throw;
         }
 
+        var checkpointer = builder.ToString();
         builder.Mode = SqliteOpenMode.ReadOnly;
         builder.Pooling = true;
-        return new SqliteMessageStore(writer, builder.ToString());
+        var store = new SqliteMessageStore(writer, builder.ToString());
+        store.StartCheckpoints(checkpointer);
+        return store;
     }
 
     public async Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(StreamId stream, long afterSeq, int limit, CancellationToken cancellationToken)
@@ -170,6 +174,7 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
             return;
         }
 
+        await StopCheckpointsAsync();
         await _writeLock.WaitAsync();
         try
         {

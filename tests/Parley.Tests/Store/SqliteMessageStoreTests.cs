@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Parley.Server.Store;
+using Parley.Tests.Support;
 
 namespace Parley.Tests.Store;
 
@@ -25,6 +26,18 @@ public sealed class SqliteMessageStoreTests : MessageStoreSpec
     public void Opening_creates_the_missing_directory_and_file()
     {
         Assert.True(File.Exists(DatabasePath));
+    }
+
+    [Fact]
+    public async Task The_wal_is_copied_into_the_database_file_in_the_background_not_by_commits()
+    {
+        var general = Room("acme", "general");
+        var before = new FileInfo(DatabasePath).Length;
+        // Far fewer pages than SQLite's automatic threshold (1,000): only the background checkpoint grows the file.
+        await FillAsync(general, 200);
+
+        await Eventually.TrueAsync(() => new FileInfo(DatabasePath).Length > before, "the database file holds the committed pages");
+        Assert.True(((SqliteMessageStore)Store).CheckpointsDone > 0);
     }
 
     [Fact]
