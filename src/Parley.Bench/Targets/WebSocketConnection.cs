@@ -84,6 +84,26 @@ internal abstract class WebSocketConnection(ClientWebSocket socket, IDeliverySin
         }
     }
 
+    /// <summary>
+    /// Publishes <paramref name="frame"/> on a peer whose acknowledgement is the message's echo:
+    /// the echo is expected before the send (it may come back first), forgotten if the send fails.
+    /// </summary>
+    protected async Task<PublishOutcome> PublishByEchoAsync(EchoAcknowledgements echoes, int slot, BenchMessage message, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        var echo = echoes.Expect(slot, message);
+        try
+        {
+            await SendAsync(frame, cancellationToken);
+        }
+        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
+        {
+            echoes.Forget(slot, message.Counter);
+            throw new PublishRejectedException("closed", "The connection ended before the send.");
+        }
+
+        return await echo.WaitAsync(cancellationToken);
+    }
+
     /// <summary>Sends without waiting (pongs from the read loop); a failure only means the connection is ending.</summary>
     protected void SendInBackground(ReadOnlyMemory<byte> data)
         => SendAsync(data, CancellationToken.None).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);

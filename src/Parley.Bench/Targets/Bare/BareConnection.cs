@@ -31,7 +31,6 @@ internal sealed class BareConnection(ClientWebSocket socket, IDeliverySink sink,
 
     public override async Task<PublishOutcome> PublishAsync(string room, int slot, BenchMessage message, CancellationToken cancellationToken)
     {
-        var echo = _echoes.Expect(slot, message);
         var frame = FrameBuilder.Build((room, message, padding), static (w, s) =>
         {
             w.WriteStartObject();
@@ -43,17 +42,7 @@ internal sealed class BareConnection(ClientWebSocket socket, IDeliverySink sink,
             BenchBody.Write(w, s.message, s.padding);
             w.WriteEndObject();
         });
-        try
-        {
-            await SendAsync(frame, cancellationToken);
-        }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
-        {
-            _echoes.Forget(slot, message.Counter);
-            throw new PublishRejectedException("closed", "The connection ended before the send.");
-        }
-
-        return await echo.WaitAsync(cancellationToken);
+        return await PublishByEchoAsync(_echoes, slot, message, frame, cancellationToken);
     }
 
     protected override void OnMessage(ReadOnlySpan<byte> message)

@@ -59,7 +59,6 @@ internal sealed class SignalRConnection(ClientWebSocket socket, IDeliverySink si
 
     public override async Task<PublishOutcome> PublishAsync(string room, int slot, BenchMessage message, CancellationToken cancellationToken)
     {
-        var echo = _echoes.Expect(slot, message);
         var frame = FrameBuilder.Build((room, message, padding), static (w, s) =>
         {
             w.WriteStartObject();
@@ -73,17 +72,7 @@ internal sealed class SignalRConnection(ClientWebSocket socket, IDeliverySink si
             w.WriteEndArray();
             w.WriteEndObject();
         }, suffix: [RecordSeparator]);
-        try
-        {
-            await SendAsync(frame, cancellationToken);
-        }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
-        {
-            _echoes.Forget(slot, message.Counter);
-            throw new PublishRejectedException("closed", "The connection ended before the send.");
-        }
-
-        return await echo.WaitAsync(cancellationToken);
+        return await PublishByEchoAsync(_echoes, slot, message, frame, cancellationToken);
     }
 
     protected override void OnMessage(ReadOnlySpan<byte> message)

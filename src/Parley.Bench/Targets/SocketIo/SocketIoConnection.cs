@@ -60,7 +60,6 @@ internal sealed class SocketIoConnection(ClientWebSocket socket, IDeliverySink s
 
     public override async Task<PublishOutcome> PublishAsync(string room, int slot, BenchMessage message, CancellationToken cancellationToken)
     {
-        var echo = _echoes.Expect(slot, message);
         var frame = FrameBuilder.Build((room, message, padding), static (w, s) =>
         {
             w.WriteStartArray();
@@ -74,17 +73,7 @@ internal sealed class SocketIoConnection(ClientWebSocket socket, IDeliverySink s
             w.WriteEndObject();
             w.WriteEndArray();
         }, "42"u8);
-        try
-        {
-            await SendAsync(frame, cancellationToken);
-        }
-        catch (Exception e) when (e is WebSocketException or ObjectDisposedException)
-        {
-            _echoes.Forget(slot, message.Counter);
-            throw new PublishRejectedException("closed", "The connection ended before the send.");
-        }
-
-        return await echo.WaitAsync(cancellationToken);
+        return await PublishByEchoAsync(_echoes, slot, message, frame, cancellationToken);
     }
 
     protected override void OnMessage(ReadOnlySpan<byte> message)
