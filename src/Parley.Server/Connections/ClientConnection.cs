@@ -181,6 +181,12 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
         StartWriter();
     }
 
+    /// <summary>
+    /// Disarms the close deadline once the connection has ended: its timer would otherwise keep the
+    /// whole connection reachable for the rest of the grace period.
+    /// </summary>
+    public void Ended() => _aborted.CancelAfter(Timeout.InfiniteTimeSpan);
+
     /// <summary>Ends the connection at once, without a close handshake.</summary>
     public void Abort()
     {

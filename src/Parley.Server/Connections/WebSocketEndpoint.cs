@@ -113,6 +113,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             }
 
             await connection.Done;
+            connection.Ended();
             services.Registry.Remove(connection);
             await session.EndAsync();
             await ReleaseSlotAsync(slot);

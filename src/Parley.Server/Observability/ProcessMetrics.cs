@@ -13,6 +13,8 @@ internal sealed class ProcessMetrics : IDisposable
         _meter.CreateObservableGauge("parley.process.memory.resident", static () => Environment.WorkingSet, "By", "Physical memory mapped to the process.");
         _meter.CreateObservableGauge("parley.process.gc.heap.size", static () => GC.GetTotalMemory(forceFullCollection: false), "By", "Bytes allocated on the managed heap and not yet collected.");
         _meter.CreateObservableGauge("parley.process.gc.committed", static () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the garbage collector has committed for the managed heap, in use or free for the next allocations.");
+        _meter.CreateObservableGauge("parley.process.gc.heap.live", static () => LiveAfterLastCollection(), "By", "Bytes the managed heap held when the last collection ended, free space excluded: what survived, the figure to watch for leaks.");
+        _meter.CreateObservableCounter("parley.process.gc.collections", static () => Collections(), "{collection}", "Garbage collections since the process started, by the generation collected.");
         _meter.CreateObservableCounter("parley.process.gc.allocated", static () => GC.GetTotalAllocatedBytes(precise: false), "By", "Bytes allocated on the managed heap since the process started.");
         _meter.CreateObservableGauge("parley.process.thread_pool.threads", static () => ThreadPool.ThreadCount, "{thread}", "Thread pool threads that currently exist.");
         _meter.CreateObservableGauge("parley.process.thread_pool.queue.length", static () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued to the thread pool and not yet started.");
@@ -20,6 +22,19 @@ internal sealed class ProcessMetrics : IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    private static long LiveAfterLastCollection()
+    {
+        var last = GC.GetGCMemoryInfo(GCKind.Any);
+        return last.HeapSizeBytes - last.FragmentedBytes;
+    }
+
+    private static IEnumerable<Measurement<long>> Collections() =>
+    [
+        new(GC.CollectionCount(0), new KeyValuePair<string, object?>("gc.generation", "gen0")),
+        new(GC.CollectionCount(1), new KeyValuePair<string, object?>("gc.generation", "gen1")),
+        new(GC.CollectionCount(2), new KeyValuePair<string, object?>("gc.generation", "gen2")),
+    ];
 
     private static double CpuSeconds()
     {

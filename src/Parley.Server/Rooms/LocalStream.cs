@@ -34,8 +34,11 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     /// <summary>Set when the dispatcher removed the stream; a late joiner then creates a new one.</summary>
     public bool Removed { get; set; }
 
-    /// <summary>Counts the times the stream became empty; a lingering removal goes ahead only if no member came and left since. Changed under the dispatcher's gate.</summary>
-    public int EmptyGeneration { get; set; }
+    /// <summary>When the stream last became empty (<see cref="Environment.TickCount64"/>). Changed under the dispatcher's gate.</summary>
+    public long EmptiedAt { get; set; }
+
+    /// <summary>A lingering removal is waiting; one per stream however often members come and go. Changed under the dispatcher's gate.</summary>
+    public bool Lingering { get; set; }
 
     public int MemberCount => Volatile.Read(ref _members).Length;
 

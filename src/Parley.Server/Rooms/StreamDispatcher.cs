@@ -100,8 +100,12 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             {
                 if (_linger > TimeSpan.Zero)
                 {
-                    stream.EmptyGeneration++;
-                    emptied = stream;
+                    stream.EmptiedAt = Environment.TickCount64;
+                    if (!stream.Lingering)
+                    {
+                        stream.Lingering = true;
+                        emptied = stream;
+                    }
                 }
                 else
                 {
@@ -114,7 +118,13 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
         if (emptied is not null)
         {
-            _ = RemoveAfterLingerAsync(emptied, emptied.EmptyGeneration);
+            // The linger outlives the leaving connection: without the caller's execution context,
+            // so its logging scope (and through it the closed connection) is not kept alive for the linger.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = RemoveAfterLingerAsync(emptied);
+            }
+
             return;
         }
 
@@ -126,23 +136,40 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         await UnsubscribeAsync(key);
     }
 
-    /// <summary>Removes a stream that stayed empty for the whole linger (no member came and left meanwhile).</summary>
-    private async Task RemoveAfterLingerAsync(LocalStream stream, int generation)
+    /// <summary>
+    /// Removes a stream once it has stayed empty for the whole linger since it last became empty.
+    /// One wait per stream: a member who comes and goes meanwhile only moves the deadline.
+    /// </summary>
+    private async Task RemoveAfterLingerAsync(LocalStream stream)
     {
-        await Task.Delay(_linger);
         var key = stream.Stream.Key;
-        lock (_gate)
+        var wait = _linger;
+        while (true)
         {
-            if (stream.MemberCount > 0 || stream.EmptyGeneration != generation || !_streams.TryGetValue(key, out var current) || !ReferenceEquals(current, stream))
+            await Task.Delay(wait);
+            lock (_gate)
             {
-                return;
+                if (stream.MemberCount > 0 || !_streams.TryGetValue(key, out var current) || !ReferenceEquals(current, stream))
+                {
+                    stream.Lingering = false;
+                    return;
+                }
+
+                var emptyFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - stream.EmptiedAt);
+                if (emptyFor < _linger)
+                {
+                    wait = _linger - emptyFor;
+                    continue;
+                }
+
+                _streams.TryRemove(key, out _);
+                stream.Lingering = false;
+                stream.Removed = true;
             }
 
-            _streams.TryRemove(key, out _);
-            stream.Removed = true;
+            await UnsubscribeAsync(key);
+            return;
         }
-
-        await UnsubscribeAsync(key);
     }
 
     private async Task UnsubscribeAsync(string key)

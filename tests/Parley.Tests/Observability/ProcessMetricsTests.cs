@@ -17,6 +17,9 @@ public sealed class ProcessMetricsTests
         Assert.True(Value(lines, "parley_process_memory_resident_bytes") > 0);
         Assert.Contains("# TYPE parley_process_gc_heap_size_bytes gauge", lines);
         Assert.True(Value(lines, "parley_process_gc_heap_size_bytes") > 0);
+        Assert.True(Value(lines, "parley_process_gc_heap_live_bytes") >= 0);
+        Assert.Contains("# TYPE parley_process_gc_collections_total counter", lines);
+        Assert.True(Value(lines, "parley_process_gc_collections_total{gc_generation=\"gen0\"}") >= Value(lines, "parley_process_gc_collections_total{gc_generation=\"gen2\"}"));
         Assert.True(Value(lines, "parley_process_thread_pool_threads") > 0);
         Assert.True(Value(lines, "parley_process_thread_pool_queue_length") >= 0);
         Assert.Contains("# TYPE parley_process_cpu_time_seconds_total counter", lines);
