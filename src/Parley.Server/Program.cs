@@ -8,6 +8,7 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server.")
     ClusterCommand.Create(),
     AuthCommand.Create(),
     BenchCommand.Create(),
+    SoakCommand.Create(),
     TenantCommand.Create(),
     UserCommand.Create(),
     ApiKeyCommand.Create(),

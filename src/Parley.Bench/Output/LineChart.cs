@@ -8,4 +8,7 @@ internal sealed record LineChart(string Title, string XLabel, string YLabel, IRe
 {
     /// <summary>Ticks at given x positions with their own labels; null: five even ticks.</summary>
     public IReadOnlyList<(double X, string Label)>? XTicks { get; init; }
+
+    /// <summary>Events drawn as labelled vertical lines across the plot (a soak's faults); null: none.</summary>
+    public IReadOnlyList<(double X, string Label)>? Markers { get; init; }
 }

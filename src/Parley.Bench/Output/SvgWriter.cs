@@ -88,6 +88,20 @@ internal static class SvgWriter
         xml.WriteString(chart.YLabel);
         xml.WriteEndElement();
 
+        foreach (var (x, label) in chart.Markers ?? [])
+        {
+            xml.WriteStartElement("line");
+            xml.WriteAttributeString("class", "marker");
+            Attr(xml, "x1", X(x));
+            Attr(xml, "y1", plotTop + 22);
+            Attr(xml, "x2", X(x));
+            Attr(xml, "y2", plotTop + plotHeight);
+            xml.WriteAttributeString("stroke", "#7f7f7f");
+            xml.WriteAttributeString("stroke-dasharray", "4 3");
+            xml.WriteEndElement();
+            Text(xml, X(x) + 3, plotTop + 32, label, "start", 10, null);
+        }
+
         var legendX = plotLeft + 10.0;
         foreach (var series in chart.Series)
         {
