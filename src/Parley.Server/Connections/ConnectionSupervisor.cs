@@ -94,8 +94,9 @@ internal sealed class ConnectionSupervisor(
                 await RestoreSlotsAsync([.. missingSlots.Select(s => byId[s.ConnectionId])], ttl, cancellationToken);
             }
 
+            // A member still catching up has not been added to presence yet: its join adds it.
             var rooms = connections
-                .SelectMany(c => c.JoinedRooms.Values.ToList().Select(s => (Subscription: s, Member: new PresenceMember(c.Principal.User, c.Id))))
+                .SelectMany(c => c.JoinedRooms.Values.ToList().Where(s => s.Buffer is null).Select(s => (Subscription: s, Member: new PresenceMember(c.Principal.User, c.Id))))
                 .GroupBy(x => x.Subscription.Stream);
             var lostMembers = new List<StreamSubscription>();
             foreach (var room in rooms)
