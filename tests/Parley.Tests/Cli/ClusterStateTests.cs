@@ -32,6 +32,17 @@ public sealed class ClusterStateTests : IDisposable
     }
 
     [Fact]
+    public async Task Token_with_cluster_mints_with_the_key_in_the_default_state_directory()
+    {
+        var environment = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = _state };
+        var (exit, token) = await ParleyProcess.RunAsync(environment, "token", "--cluster", "--tenant", "acme", "--user", "alice");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(3, token.Split('.').Length);
+        Assert.True(File.Exists(Path.Combine(_state, "parley", "cluster", "dev-signing.key")));
+    }
+
+    [Fact]
     public async Task A_second_cluster_up_stops_what_a_killed_one_left_running_and_reuses_its_postgres_directory()
     {
         var postmasterPidFile = Path.Combine(ClusterState.PostgresDirectoryFor(_state), "data", "postmaster.pid");

@@ -6,6 +6,7 @@ using Parley.Server.Presence;
 using Parley.Server.Protocol;
 using Parley.Server.Tenancy;
 using Parley.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Parley.Tests.Cluster;
 
@@ -15,7 +16,7 @@ namespace Parley.Tests.Cluster;
 /// the node takes back. One cluster-mode node in process, with a redis-server of its own (the
 /// tests restart and pause it) and a database of its own on the shared PostgreSQL.
 /// </summary>
-public sealed class RedisLossTests : IAsyncLifetime
+public sealed class RedisLossTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _owned = [];
     private LocalRedis _redis = null!;
@@ -52,6 +53,7 @@ public sealed class RedisLossTests : IAsyncLifetime
         Assert.Equal(1, await limiter.CountUserAsync("acme", "alice", default));
 
         await _redis.RestartAsync();
+        var restarted = System.Diagnostics.Stopwatch.StartNew();
 
         await Eventually.TrueAsync(
             () => AnswersAsync(async () =>
@@ -62,6 +64,7 @@ public sealed class RedisLossTests : IAsyncLifetime
                 && (await registry.ListAsync(default)).Any(n => n.Id == nodeId)),
             "the restarted Redis holds alice's slot, her presence in the lobby and the node's entry again",
             TimeSpan.FromSeconds(15));
+        output.WriteLine($"slot, presence and node entry back {restarted.Elapsed.TotalMilliseconds:0} ms after redis-server listened again (heartbeat interval 1 s)");
 
         // The restored slot counts: alice's second connection is over her limit of one.
         await using var second = await RawClient.OpenAsync(node.WebSocketUri);
