@@ -32,6 +32,33 @@ public sealed class ClusterStateTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_run_on_the_same_state_is_refused_while_the_first_holds_it()
+    {
+        using (await ClusterState.OpenAsync(_state))
+        {
+            await Assert.ThrowsAsync<ClusterStateBusyException>(() => ClusterState.OpenAsync(_state));
+        }
+
+        using var next = await ClusterState.OpenAsync(_state);
+        Assert.Equal(Path.GetFullPath(_state), next.Directory);
+    }
+
+    [Fact]
+    public async Task Opening_the_state_stops_the_programs_a_run_that_died_had_recorded()
+    {
+        await using var orphan = LocalProcess.Start("sleep", "sleep", ["300"]);
+        var died = await ClusterState.OpenAsync(_state);
+        died.Record(orphan);
+
+        // The run dies without stopping its program: its lock goes, its record stays.
+        died.Dispose();
+        using var next = await ClusterState.OpenAsync(_state);
+
+        await Eventually.TrueAsync(() => orphan.HasExited, "the recorded program was stopped");
+        Assert.False(File.Exists(Path.Combine(_state, "processes")));
+    }
+
+    [Fact]
     public async Task Token_with_cluster_mints_with_the_key_in_the_default_state_directory()
     {
         var environment = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = _state };
