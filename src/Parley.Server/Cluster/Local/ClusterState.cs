@@ -196,6 +196,3 @@ public sealed class ClusterState : IDisposable
         }
     }
 }
-
-/// <summary>Another live run holds the cluster's state directory.</summary>
-public sealed class ClusterStateBusyException(string message, Exception inner) : Exception(message, inner);
