@@ -5,7 +5,9 @@ namespace Parley.Server.Cli;
 
 /// <summary>
 /// <c>parley cluster up</c>: Redis, PostgreSQL, N nodes and a proxy on loopback for local
-/// development; prints the URLs and stops everything on Ctrl-C.
+/// development; prints the URLs and stops everything on Ctrl-C. Its state lives in a per-user
+/// directory outside any checkout (<see cref="ClusterState"/>), and a run that was killed is
+/// cleaned up by the next one with the same state.
 /// </summary>
 internal static class ClusterCommand
 {
@@ -14,8 +16,12 @@ internal static class ClusterCommand
         var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
         var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
-        var dir = new Option<string>("--dir") { Description = "Directory for the nodes, the proxy and the shared development key.", DefaultValueFactory = _ => "cluster" };
-        var up = new Command("up", "Start Redis, PostgreSQL, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, dir };
+        var state = new Option<string>("--state", "--dir")
+        {
+            Description = "State directory: the shared development key, the nodes' and the proxy's files, PostgreSQL's data (under root: a temporary directory named after it). Default $XDG_STATE_HOME/parley/cluster, else ~/.local/state/parley/cluster.",
+            DefaultValueFactory = _ => ClusterState.DefaultDirectory(),
+        };
+        var up = new Command("up", "Start Redis, PostgreSQL, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, state };
         up.SetAction(async (result, cancellationToken) =>
         {
             var count = result.GetValue(nodes);
@@ -40,9 +46,12 @@ internal static class ClusterCommand
             });
             cancellationToken = stop.Token;
 
-            var directory = Path.GetFullPath(result.GetValue(dir)!);
+            var directory = Path.GetFullPath(result.GetValue(state)!);
             var proxyPort = result.GetValue(port);
-            var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current());
+            var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current())
+            {
+                PostgresDirectory = ClusterState.PostgresDirectoryFor(directory),
+            };
             LocalCluster cluster;
             try
             {
@@ -53,6 +62,11 @@ internal static class ClusterCommand
                 Console.Error.WriteLine("parley cluster up: " + e.Message);
                 return 3;
             }
+            catch (ClusterStateBusyException e)
+            {
+                Console.Error.WriteLine("parley cluster up: " + e.Message);
+                return 4;
+            }
             catch (OperationCanceledException)
             {
                 return 130;
@@ -61,7 +75,9 @@ internal static class ClusterCommand
             await using (cluster)
             {
                 Console.WriteLine();
-                Console.WriteLine($"Cluster up. Mint a token: parley token --data {directory} --tenant acme --user alice --rooms '*'");
+                Console.WriteLine($"State in {directory}; PostgreSQL's data in {spec.PostgresDirectory}.");
+                var data = directory == Path.GetFullPath(ClusterState.DefaultDirectory()) ? "--cluster" : $"--data '{directory}'";
+                Console.WriteLine($"Cluster up. Mint a token: parley token {data} --tenant acme --user alice --rooms '*'");
                 Console.WriteLine("Ctrl-C stops everything.");
                 try
                 {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Parley.Server.Auth;
+using Parley.Server.Cluster.Local;
 using Parley.Server.Options;
 
 namespace Parley.Server.Cli;
@@ -15,12 +16,13 @@ internal static class TokenCommand
     public static Command Create()
     {
         var data = CommonOptions.Data();
+        var cluster = new Option<bool>("--cluster") { Description = "Use the development key of 'parley cluster up' in its default state directory instead of --data." };
         var tenant = new Option<string>("--tenant") { Description = "Tenant id.", Required = true };
         var user = new Option<string>("--user") { Description = "User id (the token's subject).", Required = true };
         var rooms = new Option<string>("--rooms") { Description = "Room patterns, comma separated: exact names, prefixes ending in '*', or '*'. Default: none (direct messages only).", DefaultValueFactory = _ => "" };
         var scopes = new Option<string>("--scopes") { Description = "HTTP API scopes, comma separated: publish, read.", DefaultValueFactory = _ => "" };
         var ttl = new Option<string>("--ttl") { Description = "Lifetime: 90s, 30m, 12h, 7d or hh:mm:ss. Default 1h.", DefaultValueFactory = _ => "1h" };
-        var command = new Command("token", "Mint a development token signed with the data directory's development key.") { data, tenant, user, rooms, scopes, ttl };
+        var command = new Command("token", "Mint a development token signed with the data directory's development key.") { data, cluster, tenant, user, rooms, scopes, ttl };
         command.SetAction(result =>
         {
             if (!TryParseDuration(result.GetValue(ttl)!, out var lifetime))
@@ -30,7 +32,7 @@ internal static class TokenCommand
             }
 
             var auth = new AuthOptions();
-            var secret = DevelopmentKey.LoadOrCreate(result.GetValue(data)!);
+            var secret = DevelopmentKey.LoadOrCreate(result.GetValue(cluster) ? ClusterState.DefaultDirectory() : result.GetValue(data)!);
             try
             {
                 var token = DevelopmentTokenMinter.Mint(secret, auth, result.GetValue(tenant)!, result.GetValue(user)!, Split(result.GetValue(rooms)), Split(result.GetValue(scopes)), lifetime);

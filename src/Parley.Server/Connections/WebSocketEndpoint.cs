@@ -88,7 +88,13 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         try
         {
             await session.AttachInboxAsync(inboxSince, connection.Aborted);
-            if (resume is { Count: > 0 })
+            if (drain.IsDraining && !connection.IsClosing)
+            {
+                // The drain began during this handshake, after its list of connections was taken
+                // or before this one was on it: the connection gets the same hint, now.
+                DrainService.SendAway(connection, services.Options.Drain.Window);
+            }
+            else if (resume is { Count: > 0 })
             {
                 await session.ResumeAsync(resume, connection.Aborted);
                 resume = null;
@@ -190,8 +196,12 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A call that timed out may still have taken the slot in Redis (or take it later): the
+            // release follows it on the same connection, so the slot is not held until its TTL.
             ConnectionLog.LimiterFailed(services.Logger, e);
+            var release = ReleaseSlotAsync(slot);
             await RefuseAsync(socket, CloseReason.ServerError);
+            await release;
             return null;
         }
 

@@ -9,7 +9,8 @@ namespace Parley.Server.Hosting;
 /// On SIGTERM, before Kestrel stops: readiness turns 503 and admission refuses upgrades; every
 /// connection gets a <c>reconnect</c> hint with a delay drawn uniformly from the drain window (so
 /// clients return spread out, not as a storm), its queue is flushed and it is closed with 4000;
-/// connections still open after the flush timeout are aborted.
+/// connections still open after the flush timeout are aborted. A connection whose handshake
+/// finishes after the drain began gets the same hint as soon as it is <c>connected</c>.
 /// </summary>
 internal sealed class DrainService(DrainState drain, ConnectionRegistry registry, IOptions<ParleyOptions> options, ILogger<DrainService> logger) : IHostedLifecycleService
 {
@@ -19,11 +20,9 @@ internal sealed class DrainService(DrainState drain, ConnectionRegistry registry
         var settings = options.Value.Drain;
         var connections = registry.All.ToList();
         DrainLog.Draining(logger, connections.Count);
-        var windowMs = (int)settings.Window.TotalMilliseconds;
         foreach (var connection in connections)
         {
-            connection.Send(ServerFrames.Reconnect(Random.Shared.Next(0, windowMs + 1), "draining"), FrameClass.MustDeliver);
-            connection.Close(CloseReason.GoingAway, flush: true);
+            SendAway(connection, settings.Window);
         }
 
         var flushed = Task.WhenAll(connections.Select(c => c.Done));
@@ -34,6 +33,17 @@ internal sealed class DrainService(DrainState drain, ConnectionRegistry registry
                 connection.Abort();
             }
         }
+    }
+
+    /// <summary>
+    /// The <c>reconnect</c> hint with a delay drawn uniformly from <paramref name="window"/>, then a
+    /// close with 4000 once the queue is flushed. Also used for a connection whose handshake
+    /// finished after the drain began, which the list taken here may have missed.
+    /// </summary>
+    public static void SendAway(ClientConnection connection, TimeSpan window)
+    {
+        connection.Send(ServerFrames.Reconnect(Random.Shared.Next(0, (int)window.TotalMilliseconds + 1), "draining"), FrameClass.MustDeliver);
+        connection.Close(CloseReason.GoingAway, flush: true);
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -10,8 +10,12 @@ public interface IConnectionLimiter
 {
     Task<SlotResult> TryAcquireAsync(ConnectionSlot slot, ConnectionQuota quota, TimeSpan ttl, CancellationToken cancellationToken);
 
-    /// <summary>Extends the TTL of slots this node still holds.</summary>
-    Task RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <summary>
+    /// Extends the TTL of slots this node holds and returns those it did not find: expired, or lost
+    /// with the store (a Redis restart). Those are left missing; the caller takes again the ones
+    /// whose connections still live, so a live connection is never left uncounted.
+    /// </summary>
+    Task<IReadOnlyList<ConnectionSlot>> RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Frees a slot; releasing one not held is a no-op.</summary>
     Task ReleaseAsync(ConnectionSlot slot, CancellationToken cancellationToken);

@@ -73,22 +73,26 @@ internal sealed class MemoryConnectionLimiter(TimeProvider clock) : IConnectionL
         }
     }
 
-    public Task RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ConnectionSlot>> RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var now = clock.GetUtcNow();
             Expire(now);
+            List<ConnectionSlot>? missing = null;
             foreach (var slot in slots)
             {
-                // A slot that already expired stays gone: its place may have been taken meanwhile.
                 if (_expiries.ContainsKey(slot))
                 {
                     SetExpiry(slot, now + ttl);
                 }
+                else
+                {
+                    (missing ??= []).Add(slot);
+                }
             }
 
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlyList<ConnectionSlot>>(missing ?? []);
         }
     }
 

@@ -44,11 +44,11 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
     }
 
     /// <summary>One script per tenant (its keys are all it touches), issued together.</summary>
-    public async Task RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ConnectionSlot>> RenewAsync(IReadOnlyList<ConnectionSlot> slots, TimeSpan ttl, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var ttlMs = Milliseconds(ttl);
-        var renewals = slots.GroupBy(s => s.Tenant, StringComparer.Ordinal).Select(tenant =>
+        var renewals = slots.GroupBy(s => s.Tenant, StringComparer.Ordinal).Select(async tenant =>
         {
             var held = tenant.ToArray();
             var keys = new RedisArg[2 + held.Length];
@@ -63,9 +63,10 @@ internal sealed class RedisConnectionLimiter(RedisConnection redis, string keyPr
                 args[2 + (2 * i)] = held[i].ConnectionId;
             }
 
-            return redis.EvalAsync(Renew, keys, args);
+            var missing = await redis.EvalAsync(Renew, keys, args);
+            return missing.Items.Select(j => held[checked((int)j.AsInt64()) - 1]);
         }).ToArray();
-        await Task.WhenAll(renewals);
+        return [.. (await Task.WhenAll(renewals)).SelectMany(m => m)];
     }
 
     public async Task ReleaseAsync(ConnectionSlot slot, CancellationToken cancellationToken)

@@ -12,8 +12,12 @@ public interface IPresenceStore
     /// <summary>Adds or renews a connection. True when the user was not present before (a "joined" event).</summary>
     Task<bool> AddAsync(StreamId room, PresenceMember member, TimeSpan ttl, CancellationToken cancellationToken);
 
-    /// <summary>Extends the TTL of connections still present.</summary>
-    Task RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken);
+    /// <summary>
+    /// Extends the TTL of connections present and returns those it did not find: expired, or lost
+    /// with the store (a Redis restart). Those are left missing; the caller adds again the ones
+    /// still in the room, so a live member is never left out of presence.
+    /// </summary>
+    Task<IReadOnlyList<PresenceMember>> RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken);
 
     /// <summary>Removes a connection. True when it was the user's last one (a "left" event).</summary>
     Task<bool> RemoveAsync(StreamId room, PresenceMember member, CancellationToken cancellationToken);

@@ -55,12 +55,13 @@ internal sealed class MemoryPresenceStore(TimeProvider clock) : IPresenceStore
         }
     }
 
-    public Task RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PresenceMember>> RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
             var now = clock.GetUtcNow();
             Expire(now);
+            List<PresenceMember>? missing = null;
             foreach (var member in members)
             {
                 var key = (room.Key, member);
@@ -68,9 +69,13 @@ internal sealed class MemoryPresenceStore(TimeProvider clock) : IPresenceStore
                 {
                     SetExpiry(key, now + ttl);
                 }
+                else
+                {
+                    (missing ??= []).Add(member);
+                }
             }
 
-            return Task.CompletedTask;
+            return Task.FromResult<IReadOnlyList<PresenceMember>>(missing ?? []);
         }
     }
 

@@ -26,12 +26,12 @@ internal sealed class RedisPresenceStore(RedisConnection redis, string keyPrefix
         return reply.AsInt64() == 1;
     }
 
-    public async Task RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PresenceMember>> RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (members.Count == 0)
         {
-            return;
+            return [];
         }
 
         var keys = new RedisArg[1 + members.Count];
@@ -45,7 +45,8 @@ internal sealed class RedisPresenceStore(RedisConnection redis, string keyPrefix
             args[2 + (2 * i)] = members[i].ConnectionId;
         }
 
-        await redis.EvalAsync(Renew, keys, args);
+        var missing = await redis.EvalAsync(Renew, keys, args);
+        return [.. missing.Items.Select(i => members[checked((int)i.AsInt64()) - 1])];
     }
 
     public async Task<bool> RemoveAsync(StreamId room, PresenceMember member, CancellationToken cancellationToken)

@@ -271,9 +271,11 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         var key = stream.Stream.Key;
         var topicLock = TopicLock(key);
         await topicLock.WaitAsync();
+        var subscribed = false;
         try
         {
             await _broker.SubscribeAsync(key, this, CancellationToken.None);
+            subscribed = true;
             var head = await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
             stream.Initialize(head.Head);
         }
@@ -288,6 +290,20 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 }
 
                 stream.Removed = true;
+            }
+
+            // Subscribed for nothing: unless a newer stream of this key exists (it subscribes once
+            // it gets this lock), the node would receive and discard the topic's traffic forever.
+            if (subscribed && !_streams.ContainsKey(key))
+            {
+                try
+                {
+                    await _broker.UnsubscribeAsync(key, CancellationToken.None);
+                }
+                catch (Exception unsubscribe)
+                {
+                    DispatcherLog.UnsubscribeFailed(_logger, key, unsubscribe);
+                }
             }
 
             stream.Ready.TrySetException(new StoreUnavailableException("The stream could not be subscribed.", e));

@@ -11,9 +11,13 @@ public sealed class CommandLineTests : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(_data))
+        // Under root, PostgreSQL's directory of a cluster's state lives outside it.
+        foreach (var directory in new[] { _data, Parley.Server.Cluster.Local.ClusterState.PostgresDirectoryFor(_data) })
         {
-            Directory.Delete(_data, recursive: true);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
@@ -102,7 +106,7 @@ public sealed class CommandLineTests : IDisposable
     public async Task Cluster_up_starts_a_working_cluster_behind_nginx_and_stops_everything_on_sigterm()
     {
         var port = ParleyProcess.FreePort();
-        using var cluster = ParleyProcess.Start("cluster", "up", "--nodes", "2", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", _data);
+        using var cluster = ParleyProcess.Start("cluster", "up", "--nodes", "2", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--state", _data);
         await Eventually.TrueAsync(() => cluster.Output.Contains("Cluster up.", StringComparison.Ordinal) || cluster.HasExited, "the cluster reports it is up", TimeSpan.FromSeconds(90));
         Assert.False(cluster.HasExited, cluster.Output);
         Assert.Contains("node-1", cluster.Output, StringComparison.Ordinal);
@@ -145,7 +149,7 @@ public sealed class CommandLineTests : IDisposable
         {
             var port = ParleyProcess.FreePort();
             var environment = new Dictionary<string, string?> { ["HOME"] = home, ["DOTNET_CLI_HOME"] = home, ["TMPDIR"] = home };
-            using var cluster = ParleyProcess.StartAsOrdinaryUser("nobody", environment, "cluster", "up", "--nodes", "1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dir", Path.Combine(home, "cluster"));
+            using var cluster = ParleyProcess.StartAsOrdinaryUser("nobody", environment, "cluster", "up", "--nodes", "1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--state", Path.Combine(home, "cluster"));
             await Eventually.TrueAsync(() => cluster.Output.Contains("Cluster up.", StringComparison.Ordinal) || cluster.HasExited, "the cluster reports it is up", TimeSpan.FromSeconds(90));
             Assert.False(cluster.HasExited, cluster.Output);
 

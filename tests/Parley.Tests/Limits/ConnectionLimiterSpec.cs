@@ -157,16 +157,18 @@ public abstract class ConnectionLimiterSpec
     }
 
     [Fact]
-    public async Task Renewing_an_expired_slot_does_not_bring_it_back()
+    public async Task Renewing_reports_the_slots_it_did_not_find_and_leaves_them_free()
     {
         var limiter = await CreateLimiterAsync();
         await limiter.TryAcquireAsync(Slot("alice", "c1"), Unlimited, ShortTtl, default);
+        await limiter.TryAcquireAsync(Slot("carol", "c3"), Unlimited, LongTtl, default);
 
         await PassTimeAsync(ShortTtl * 2);
-        await limiter.RenewAsync([Slot("alice", "c1"), Slot("bob", "c2")], LongTtl, default);
+        var missing = await limiter.RenewAsync([Slot("alice", "c1"), Slot("carol", "c3"), Slot("bob", "c2")], LongTtl, default);
 
+        Assert.Equal([Slot("alice", "c1"), Slot("bob", "c2")], missing);
         Assert.Equal(0, await limiter.CountUserAsync(Tenant, "alice", default));
-        Assert.Equal(0, await limiter.CountTenantAsync(Tenant, default));
+        Assert.Equal(1, await limiter.CountTenantAsync(Tenant, default));
     }
 
     [Fact]

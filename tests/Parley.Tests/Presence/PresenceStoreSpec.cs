@@ -154,16 +154,18 @@ public abstract class PresenceStoreSpec
     }
 
     [Fact]
-    public async Task Renewing_an_expired_connection_does_not_bring_it_back()
+    public async Task Renewing_reports_the_connections_it_did_not_find_and_leaves_them_out()
     {
         var store = await CreateStoreAsync();
         var room = Room("general");
         await store.AddAsync(room, new("alice", "c1"), ShortTtl, default);
+        await store.AddAsync(room, new("carol", "c3"), LongTtl, default);
 
         await PassTimeAsync(ShortTtl * 2);
-        await store.RenewAsync(room, [new("alice", "c1"), new("bob", "c2")], LongTtl, default);
+        var missing = await store.RenewAsync(room, [new("alice", "c1"), new("carol", "c3"), new("bob", "c2")], LongTtl, default);
 
-        Assert.Empty(await store.ListAsync(room, default));
+        Assert.Equal([new("alice", "c1"), new("bob", "c2")], missing);
+        Assert.Equal(["carol"], await store.ListAsync(room, default));
     }
 
     [Fact]

@@ -7,12 +7,19 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
 {
     /// <summary>Configuration given to every node, by full key (e.g. <c>Parley:Limits:ConnectionsPerUser</c>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// PostgreSQL's directory, reused by every run that names it (its databases are created
+    /// afresh each time). Null: a new temporary one, deleted when the cluster stops (tests).
+    /// </summary>
+    public string? PostgresDirectory { get; init; }
 }
 
 /// <summary>
 /// Redis, PostgreSQL, the auth service, N Parley nodes and a proxy on loopback: what
 /// <c>parley cluster up</c> runs and what the cluster tests start. The nodes share one HS256 development key kept in the
-/// cluster directory, so <c>parley token --data DIR</c> mints tokens every node accepts.
+/// cluster's state directory (<see cref="ClusterState"/>), so <c>parley token --data DIR</c> mints tokens every node
+/// accepts. Every program started is recorded there, so a run that was killed is cleaned up by the next one.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -36,6 +43,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public LocalAuthService Auth { get; private set; } = null!;
 
+    /// <summary>The locked state directory; null only while a failed start is being undone.</summary>
+    private ClusterState? State { get; set; }
+
     public IReadOnlyList<LocalNode> Nodes => _nodes;
 
     /// <summary>The HS256 secret every node verifies with.</summary>
@@ -51,22 +61,24 @@ public sealed class LocalCluster : IAsyncDisposable
         Executables.RequirePostgres("initdb");
         Executables.Require(spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy", spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy");
 
-        Directory.CreateDirectory(spec.Directory);
         var cluster = new LocalCluster(spec);
         try
         {
+            var state = cluster.State = await ClusterState.OpenAsync(spec.Directory, cancellationToken);
             cluster.Secret = DevelopmentKey.LoadOrCreate(spec.Directory);
             cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken);
+            state.Record(cluster.Redis.Process);
             progress?.Invoke($"redis-server   {cluster.Redis.Url}");
 
-            // PostgreSQL's directory must be reachable by the postgres user, so it lives in the temporary directory.
-            cluster.Postgres = await LocalPostgres.StartAsync(cancellationToken: cancellationToken);
-            cluster.PostgresConnectionString = await cluster.Postgres.CreateDatabaseAsync("parley", cancellationToken);
+            // A server a killed run left in a named directory is stopped by LocalPostgres itself.
+            cluster.Postgres = await LocalPostgres.StartAsync(spec.PostgresDirectory, cancellationToken: cancellationToken);
+            cluster.PostgresConnectionString = await cluster.Postgres.RecreateDatabaseAsync("parley", cancellationToken);
             progress?.Invoke($"postgresql     {cluster.PostgresConnectionString}");
 
             // The auth service keeps its tenants and keys in the same PostgreSQL, in its own database.
-            var authDatabase = await cluster.Postgres.CreateDatabaseAsync("parley_auth", cancellationToken);
+            var authDatabase = await cluster.Postgres.RecreateDatabaseAsync("parley_auth", cancellationToken);
             cluster.Auth = await LocalAuthService.StartAsync(spec.Launcher, Path.Combine(spec.Directory, "auth"), authDatabase, Issuer, cancellationToken);
+            state.Record(cluster.Auth.Process);
             progress?.Invoke($"auth service   {cluster.Auth.HttpUri}  (operator token {cluster.Auth.OperatorToken})");
 
             var ports = new List<int>();
@@ -78,6 +90,7 @@ public sealed class LocalCluster : IAsyncDisposable
             }
 
             cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, spec.Proxy.ToString().ToLowerInvariant()), spec.ProxyPort, ports, cancellationToken);
+            state.Record(cluster.Proxy.Process);
             progress?.Invoke($"{spec.Proxy.ToString().ToLowerInvariant(),-14} {cluster.Proxy.HttpUri}  (WebSocket {cluster.Proxy.WebSocketUri})");
             return cluster;
         }
@@ -105,6 +118,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
         _nodes.Add(node);
         await node.StartAsync(cancellationToken);
+        State?.Record(node.Process);
         return node;
     }
 
@@ -129,6 +143,12 @@ public sealed class LocalCluster : IAsyncDisposable
         if (Postgres is not null)
         {
             await Postgres.DisposeAsync();
+        }
+
+        if (State is not null)
+        {
+            State.Forget();
+            State.Dispose();
         }
     }
 }

@@ -35,8 +35,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     private string DataDirectory => Path.Combine(_directory, "data");
 
     /// <summary>
-    /// Creates a cluster in <paramref name="directory"/> (a new temporary one when null) and starts
-    /// it on <paramref name="port"/> (a free one when null).
+    /// Creates a cluster in <paramref name="directory"/> (a new temporary one, deleted on dispose,
+    /// when null) and starts it on <paramref name="port"/> (a free one when null). A directory that
+    /// already holds a cluster is reused; a server a killed run left running in it is stopped first.
     /// </summary>
     public static async Task<LocalPostgres> StartAsync(string? directory = null, int? port = null, CancellationToken cancellationToken = default)
     {
@@ -76,6 +77,23 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
 
         return ConnectionString(name);
+    }
+
+    /// <summary>Drops <paramref name="name"/> if it exists (closing its sessions), then creates it empty.</summary>
+    public async Task<string> RecreateDatabaseAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name.Length is 0 or > 63 || !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+        {
+            throw new ArgumentException("Database names here are 1 to 63 lower-case letters, digits and underscores.", nameof(name));
+        }
+
+        await using (var connection = await OpenAdminConnectionAsync(cancellationToken))
+        {
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return await CreateDatabaseAsync(name, cancellationToken);
     }
 
     /// <summary>Fast shutdown (clients disconnected, data flushed); waits until it is gone.</summary>
@@ -215,7 +233,45 @@ public sealed class LocalPostgres : IAsyncDisposable
             }
         }
 
+        await StopLeftoverAsync(cancellationToken);
         await LaunchAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Stops a server still running on this data directory (its owner was killed): immediate
+    /// shutdown, then SIGKILL if it lingers. Only a postgres whose command line names this data
+    /// directory is signalled, so a process that reused a stale pid is left alone.
+    /// </summary>
+    private async Task StopLeftoverAsync(CancellationToken cancellationToken)
+    {
+        if (PostmasterPid() is not { } pid || !ServesThisDirectory(pid))
+        {
+            return;
+        }
+
+        LocalProcess.SignalProcess(pid, LocalProcess.Signals.Quit);
+        for (var i = 0; i < 200 && ServesThisDirectory(pid); i++)
+        {
+            await Task.Delay(50, cancellationToken);
+        }
+
+        if (ServesThisDirectory(pid))
+        {
+            LocalProcess.SignalProcess(pid, LocalProcess.Signals.Kill);
+        }
+    }
+
+    private bool ServesThisDirectory(int pid)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return ClusterState.StartTime(pid) is not null && arguments.Contains(DataDirectory, StringComparer.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private async Task LaunchAsync(CancellationToken cancellationToken)
