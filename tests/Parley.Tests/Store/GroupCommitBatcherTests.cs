@@ -113,6 +113,7 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
     {
         var release = new TaskCompletionSource();
         Store.BeforeCommit = (number, _) => number == 1 ? release.Task : Task.CompletedTask;
+        Store.CommitsIgnoreCancellation = true;
         var observer = new RecordingObserver();
         await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(200) }, observer);
 
@@ -142,6 +143,7 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
 
             return number == 1 ? release.Task : Task.CompletedTask;
         };
+        Store.CommitsIgnoreCancellation = true;
         await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(300) });
 
         var first = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None);

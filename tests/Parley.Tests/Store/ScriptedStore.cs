@@ -28,6 +28,12 @@ internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
 
     public int Commits => BatchSizes.Count;
 
+    /// <summary>
+    /// When true a commit goes on to the real store even once its token is cancelled, as a commit
+    /// already under way in the database does.
+    /// </summary>
+    public bool CommitsIgnoreCancellation { get; set; }
+
     public async Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<AppendRequest> batch, CancellationToken cancellationToken)
     {
         int number;
@@ -42,7 +48,7 @@ internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
             await hook(number, cancellationToken);
         }
 
-        return await inner.AppendBatchAsync(batch, cancellationToken);
+        return await inner.AppendBatchAsync(batch, CommitsIgnoreCancellation ? CancellationToken.None : cancellationToken);
     }
 
     /// <summary>Runs before every forward read (replays, gap fills) reaches the real store; may throw or wait.</summary>
