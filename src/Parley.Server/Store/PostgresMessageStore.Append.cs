@@ -360,7 +360,7 @@ internal sealed partial class PostgresMessageStore
                 }
                 else if (_originals.TryGetValue(MessageKey.Of(_batch[i]), out var original))
                 {
-                    results[i] = original.Result with { Conflict = !Same(original.Result.Stream, original.Body, _batch[i]) };
+                    results[i] = original.Result with { Conflict = !SameAsStored(original.Result.Stream, original.Body, _batch[i]) };
                 }
                 else
                 {
@@ -375,7 +375,7 @@ internal sealed partial class PostgresMessageStore
         private static bool Same(StreamId stream, ReadOnlySpan<byte> body, AppendRequest request) =>
             stream == request.Stream && body.SequenceEqual(request.Body.Span);
 
-        private static bool Same(StreamId stream, byte[]? body, AppendRequest request) =>
-            body is null ? stream == request.Stream : Same(stream, body, request);
+        private static bool SameAsStored(StreamId stream, byte[]? body, AppendRequest request) =>
+            body is null ? stream == request.Stream : Same(stream, body.AsSpan(), request);
     }
 }
