@@ -11,7 +11,7 @@ namespace Parley.Tests.EndToEnd;
 /// <summary>A replay longer than the idle timeout, read by a live client, never gets that client closed as idle.</summary>
 public sealed class LongReplayTests
 {
-    private const int Messages = 120;
+    private const int Messages = 240;
 
     [Fact]
     public async Task A_client_reading_a_resume_replay_that_outlasts_the_idle_timeout_is_not_closed_as_idle()
@@ -23,14 +23,14 @@ public sealed class LongReplayTests
             ["Parley:Limits:OutboundQueueFrames"] = "16",
         });
         var room = StreamId.Room("acme", "archive");
-        var body = Encoding.UTF8.GetBytes("\"" + new string('x', 32 * 1024) + "\"");
-        foreach (var chunk in Enumerable.Range(1, Messages).Chunk(20))
+        var body = Encoding.UTF8.GetBytes("\"" + new string('x', 60 * 1024) + "\"");
+        foreach (var chunk in Enumerable.Range(1, Messages).Chunk(40))
         {
             await node.Service<IMessageStore>().AppendBatchAsync([.. chunk.Select(i => new AppendRequest(room, "bob", $"a-{i}", body, DateTimeOffset.UtcNow))], CancellationToken.None);
         }
 
-        // A small receive window keeps the replay from fitting in the sockets' buffers: it can
-        // only go as fast as this client reads, about 25 ms a message, three seconds in all.
+        // 14 MiB, more than the sockets' buffers hold, behind a small receive window: the replay
+        // can only go as fast as this client reads, 20 ms a message, some seconds in all.
         using var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (context, cancellationToken) =>
@@ -45,7 +45,7 @@ public sealed class LongReplayTests
         await SendAsync(client, $$$"""{"op":"connect","token":"{{{TestNode.Token("acme", "alice")}}}","resume":{"archive":0}}""");
 
         var seqs = new List<long>();
-        var buffer = new byte[64 * 1024];
+        var buffer = new byte[128 * 1024];
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (seqs.Count < Messages)
         {
@@ -60,7 +60,7 @@ public sealed class LongReplayTests
             {
                 case "msg":
                     seqs.Add(document.RootElement.GetProperty("seq").GetInt64());
-                    await Task.Delay(25);
+                    await Task.Delay(20);
                     break;
                 case "ping":
                     await SendAsync(client, """{"op":"pong"}""");
