@@ -1,4 +1,5 @@
 using System.Text;
+using Parley.Client;
 using Parley.Server.Store;
 using Parley.Tests.Store;
 using Parley.Tests.Support;
@@ -48,6 +49,31 @@ public sealed class JoinReplayFailureTests : IAsyncLifetime
         await alice.SendAsync("""{"op":"join","rid":2,"room":"flaky","since":0}""");
         await alice.ExpectAsync("joined", f => f.GetProperty("rid").GetInt32() == 2);
         await Eventually.TrueAsync(() => alice.All("msg").Count == 3, "the replay to arrive on the second join");
+    }
+
+    [Fact]
+    public async Task The_sdk_reports_a_join_whose_replay_failed_and_a_second_join_replays_everything()
+    {
+        await using var client = SdkRecorder.Client(_node.WebSocketUri, TestNode.Token("acme", "alice"));
+        var errors = new List<ParleyError>();
+        client.ErrorReceived += e =>
+        {
+            lock (errors)
+            {
+                errors.Add(e);
+            }
+        };
+        var received = new SdkRecorder(client);
+        await client.ConnectAsync();
+        _replaysFail = true;
+
+        await client.JoinAsync("flaky", since: 0);
+
+        await Eventually.TrueAsync(() => { lock (errors) { return errors.Any(e => e.Code == ParleyErrorCodes.StoreUnavailable); } }, "the sdk reports that the server left the room");
+        _replaysFail = false;
+        await client.JoinAsync("flaky", since: 0);
+        await Eventually.TrueAsync(() => received.Seqs("flaky").Count == 3, "the second join replays every message");
+        Assert.Equal([1L, 2, 3], received.Seqs("flaky"));
     }
 
     [Fact]
