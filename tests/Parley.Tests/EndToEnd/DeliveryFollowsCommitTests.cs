@@ -61,7 +61,7 @@ public sealed class DeliveryFollowsCommitTests
     [Fact]
     public async Task A_publish_held_up_by_another_process_holding_the_write_lock_is_answered_outcome_unknown_and_delivered_once_it_commits()
     {
-        await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Store:CommitTimeout"] = "00:00:00.300" });
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Store:CommitTimeout"] = "00:00:01" });
         await using var member = await JoinAsync(node, "alice", "locked");
 
         HttpResponseMessage answer;

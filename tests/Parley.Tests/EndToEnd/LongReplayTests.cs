@@ -11,7 +11,7 @@ namespace Parley.Tests.EndToEnd;
 /// <summary>A replay longer than the idle timeout, read by a live client, never gets that client closed as idle.</summary>
 public sealed class LongReplayTests
 {
-    private const int Messages = 240;
+    private const int Messages = 300;
 
     [Fact]
     public async Task A_client_reading_a_resume_replay_that_outlasts_the_idle_timeout_is_not_closed_as_idle()
@@ -19,7 +19,7 @@ public sealed class LongReplayTests
         await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
         {
             ["Parley:Limits:PingInterval"] = "00:00:01",
-            ["Parley:Limits:IdleTimeout"] = "00:00:02",
+            ["Parley:Limits:IdleTimeout"] = "00:00:03",
             ["Parley:Limits:OutboundQueueFrames"] = "16",
         });
         var room = StreamId.Room("acme", "archive");
@@ -29,7 +29,7 @@ public sealed class LongReplayTests
             await node.Service<IMessageStore>().AppendBatchAsync([.. chunk.Select(i => new AppendRequest(room, "bob", $"a-{i}", body, DateTimeOffset.UtcNow))], CancellationToken.None);
         }
 
-        // 14 MiB, more than the sockets' buffers hold, behind a small receive window: the replay
+        // 18 MiB, more than the sockets' buffers hold, behind a small receive window: the replay
         // can only go as fast as this client reads, 20 ms a message, some seconds in all.
         using var handler = new SocketsHttpHandler
         {
