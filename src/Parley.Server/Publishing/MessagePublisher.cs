@@ -1,6 +1,7 @@
 using Parley.Server.Broker;
 using Parley.Server.Hosting;
 using Parley.Server.Protocol;
+using Parley.Server.Rooms;
 using Parley.Server.Store;
 using Parley.Server.Tenancy;
 
