@@ -112,7 +112,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <summary>
     /// Joins a room. Without <paramref name="since"/> only messages sent from now on are delivered;
     /// with it, every message after that sequence is replayed first (0 replays all that is retained).
-    /// Once joined, the room is resumed by every reconnect until <see cref="LeaveAsync"/>.
+    /// Once joined, the room is resumed by every reconnect until <see cref="LeaveAsync"/>. Should the
+    /// server fail to replay after confirming the join, it removes the connection from the room:
+    /// the room stops being resumed and <see cref="ErrorReceived"/> reports the reason
+    /// (<c>store_unavailable</c>); join again to retry.
     /// </summary>
     /// <param name="room">The room name (letters, digits, <c>_ - . :</c>; at most 64 characters).</param>
     /// <param name="since">The last sequence already seen in this room, for example from <see cref="LastSeq"/> in an earlier run.</param>
@@ -171,7 +174,7 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null. Pass your own to retry safely after a <see cref="TimeoutException"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number and timestamp.</returns>
-    /// <exception cref="ParleyException"><c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored) and the other send errors.</exception>
+    /// <exception cref="ParleyException"><c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same <paramref name="messageId"/> to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors.</exception>
     /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
     public Task<SendResult> SendAsync(string room, object? body, string? messageId = null, CancellationToken cancellationToken = default)
         => SendAsync(room, Serialize(body), messageId, cancellationToken);

@@ -45,6 +45,16 @@ public static class ParleyErrorCodes
     /// <summary>The server's store did not commit; nothing was stored. Retry with the same message id.</summary>
     public const string StoreUnavailable = "store_unavailable";
 
+    /// <summary>
+    /// The server's store did not confirm the commit in time: the message may or may not have been
+    /// stored. Send again with the same message id: it is never stored twice, and the reply then
+    /// gives its sequence (with <c>duplicate</c> when the first attempt was stored).
+    /// </summary>
+    public const string OutcomeUnknown = "outcome_unknown";
+
+    /// <summary>The message id was already used by this sender for a message with another target or body; nothing was stored. Send with a new id.</summary>
+    public const string IdConflict = "id_conflict";
+
     /// <summary>A refreshed token did not verify.</summary>
     public const string InvalidToken = "invalid_token";
 

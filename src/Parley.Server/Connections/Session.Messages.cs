@@ -63,13 +63,22 @@ internal sealed partial class Session
             var target = frame.Room is not null ? outcome.Stream : StreamId.User(Principal.Tenant, frame.To!);
             Reply(ServerFrames.Ack(frame.Rid, target, frame.Id!, outcome.Seq, outcome.Timestamp, outcome.Duplicate));
         }
+        catch (ProtocolException e)
+        {
+            ReplyError(frame.Rid, e.Code, e.Message);
+        }
+        catch (CommitOutcomeUnknownException)
+        {
+            ReplyError(frame.Rid, ErrorCodes.OutcomeUnknown, "The store did not confirm the commit in time; the message may have been stored. Send again with the same id: it is never stored twice, and the reply tells its sequence.");
+        }
         catch (StoreUnavailableException)
         {
             ReplyError(frame.Rid, ErrorCodes.StoreUnavailable, "The store did not commit; nothing was stored. Send again with the same id.");
         }
         catch (OperationCanceledException)
         {
-            // The connection went away; the client resends with the same id after reconnecting.
+            // The connection went away; a committed message is delivered all the same, and the
+            // client learns its sequence by resending with the same id after reconnecting.
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using Parley.Server.Presence;
 using Parley.Server.Protocol;
 using Parley.Server.Rooms;
+using Parley.Server.Store;
 using Parley.Server.Tenancy;
 
 namespace Parley.Server.Connections;
@@ -45,10 +46,24 @@ internal sealed partial class Session
 
         var subscription = new StreamSubscription(connection, stream);
         connection.Rooms[stream.Name] = subscription;
+        var joinedSent = false;
         try
         {
             await services.Dispatcher.JoinAsync(subscription, frame.Since, outcome =>
-                Reply(ServerFrames.Joined(frame.Rid, stream.Name, outcome.Head, outcome.Resumed)), cancellationToken);
+            {
+                Reply(ServerFrames.Joined(frame.Rid, stream.Name, outcome.Head, outcome.Resumed));
+                joinedSent = true;
+            }, cancellationToken);
+        }
+        catch (Exception e) when (joinedSent && !cancellationToken.IsCancellationRequested)
+        {
+            // The client was told it joined: an error naming the join's rid would find no request
+            // waiting for it. It is told it is no longer a member instead, and may join again.
+            connection.Rooms.TryRemove(stream.Name, out _);
+            var reason = e is StoreUnavailableException ? ErrorCodes.StoreUnavailable : ErrorCodes.Internal;
+            SessionLog.JoinReplayFailed(services.Logger, connection.Id, stream.Name, reason, e);
+            Reply(ServerFrames.Left(null, stream.Name, reason));
+            return;
         }
         catch
         {

@@ -165,4 +165,7 @@ internal static partial class SessionLog
 {
     [LoggerMessage(EventId = 1200, Level = LogLevel.Error, Message = "Op {Op} on connection {Connection} failed unexpectedly.")]
     public static partial void OpFailed(ILogger logger, string connection, string op, Exception exception);
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Replaying room {Room} to connection {Connection} failed after it was told it joined; it was sent 'left' with reason {Reason}.")]
+    public static partial void JoinReplayFailed(ILogger logger, string connection, string room, string reason, Exception exception);
 }

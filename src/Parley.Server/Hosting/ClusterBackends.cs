@@ -4,7 +4,6 @@ using Parley.Server.Cluster;
 using Parley.Server.Limits;
 using Parley.Server.Options;
 using Parley.Server.Presence;
-using Parley.Server.Rooms;
 using Parley.Server.Store;
 
 namespace Parley.Server.Hosting;
@@ -35,6 +34,5 @@ internal static class ClusterBackends
         services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(connection, prefix));
         services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(connection, prefix, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(connection, prefix));
-        services.AddHostedService(sp => new HeadCheck(sp.GetRequiredService<StreamDispatcher>(), options.Cluster.HeadCheckInterval, sp.GetRequiredService<TimeProvider>()));
     }
 }

@@ -39,7 +39,8 @@ internal static class ParleyNode
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
     };
 
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    /// <param name="configureServices">Runs after every service is registered, so a host (a test) may replace one.</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<IConfigurationBuilder>? configure = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
         // The settings files are re-read by polling, set up by PollSettingsFiles, not by the default watch.
         var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
@@ -82,6 +83,7 @@ internal static class ParleyNode
         Verification.Add(services, options);
         AddCore(services);
         services.AddOpenApi();
+        configureServices?.Invoke(services);
 
         var app = builder.Build();
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
@@ -135,7 +137,8 @@ internal static class ParleyNode
             sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<ParleyOptions>>().Value.Store,
             sp.GetRequiredService<StoreMetrics>(),
-            sp.GetRequiredService<ILogger<GroupCommitBatcher>>()));
+            sp.GetRequiredService<ILogger<GroupCommitBatcher>>(),
+            sp.GetRequiredService<CommitFanout>()));
         services.AddHostedService<RetentionTrimmer>();
         services.AddSingleton<DeliveryMetrics>();
         services.AddSingleton<ConnectionMetrics>();
@@ -148,7 +151,14 @@ internal static class ParleyNode
             return new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
         });
         services.AddSingleton<StreamDispatcher>();
+        services.AddSingleton<CommitFanout>();
         services.AddSingleton<MessagePublisher>();
+        // Both modes: a message committed but never fanned out (its node died between the two, or
+        // the broker lost it) reaches members within one interval even when no later message reveals it.
+        services.AddHostedService(sp => new HeadCheck(
+            sp.GetRequiredService<StreamDispatcher>(),
+            sp.GetRequiredService<IOptions<ParleyOptions>>().Value.Cluster.HeadCheckInterval,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TenantLimits>();
         services.AddSingleton<AdmissionGate>();

@@ -25,13 +25,17 @@ internal static class PublishEndpoints
             .WithSummary("Commit a message to a room and deliver it to its members on every node.")
             .Accepts<PublishBody>("application/json")
             .Produces<RoomPublishReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest);
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest)
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status422UnprocessableEntity)
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status503ServiceUnavailable);
         app.MapPost("/api/v1/users/{user}/messages", PublishToUserAsync)
             .WithName("PublishToUser")
             .WithSummary("Commit a direct message to a user's inbox and deliver it to every connection of that user.")
             .Accepts<PublishBody>("application/json")
             .Produces<UserPublishReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest);
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest)
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status422UnprocessableEntity)
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static async Task<IResult> PublishToRoomAsync(string room, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, IPublishRateLimiter rates, IOptionsMonitor<ParleyOptions> options)
@@ -63,9 +67,9 @@ internal static class PublishEndpoints
             var outcome = await publisher.PublishToRoomAsync(StreamId.Room(principal.Tenant, room), principal.User, request.Value.Id, request.Value.Body, "http", context.RequestAborted);
             return Results.Json(new RoomPublishReply(room, outcome.Seq, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
         }
-        catch (StoreUnavailableException)
+        catch (Exception e) when (e is StoreUnavailableException or ProtocolException)
         {
-            return StoreUnavailable();
+            return Refused(e);
         }
     }
 
@@ -94,9 +98,9 @@ internal static class PublishEndpoints
             var outcome = await publisher.PublishDirectAsync(principal.Tenant, principal.User, user, request.Value.Id, request.Value.Body, copyToSender: false, "http", context.RequestAborted);
             return Results.Json(new UserPublishReply(user, outcome.Seq, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
         }
-        catch (StoreUnavailableException)
+        catch (Exception e) when (e is StoreUnavailableException or ProtocolException)
         {
-            return StoreUnavailable();
+            return Refused(e);
         }
     }
 
@@ -168,8 +172,18 @@ internal static class PublishEndpoints
     private static IResult TooLarge(int max)
         => HttpErrors.Result(StatusCodes.Status413PayloadTooLarge, ErrorCodes.BodyTooLarge, $"Publish requests are limited to {max} bytes.");
 
-    private static IResult StoreUnavailable()
-        => HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The store did not commit; nothing was stored. Retry with the same id.");
+    /// <summary>
+    /// A publish that was not committed (503, retry with the same id), whose commit was not
+    /// confirmed (503 <c>outcome_unknown</c>: a retry with the same id tells the outcome and never
+    /// stores twice), or whose id was used before for another message (422, a new id is needed).
+    /// </summary>
+    private static IResult Refused(Exception e) => e switch
+    {
+        ProtocolException { Code: ErrorCodes.IdConflict } conflict => HttpErrors.Result(StatusCodes.Status422UnprocessableEntity, conflict.Code, conflict.Message),
+        ProtocolException other => HttpErrors.Result(StatusCodes.Status400BadRequest, other.Code, other.Message),
+        CommitOutcomeUnknownException => HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.OutcomeUnknown, "The store did not confirm the commit in time; the message may have been stored. Retry with the same id: it is never stored twice, and the reply tells its sequence."),
+        _ => HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.StoreUnavailable, "The store did not commit; nothing was stored. Retry with the same id."),
+    };
 
     private readonly record struct PublishRequest(string Id, byte[] Body);
 

@@ -20,6 +20,8 @@ internal static class ErrorCodes
     public const string RoomLimit = "room_limit";
     public const string RateLimited = "rate_limited";
     public const string StoreUnavailable = "store_unavailable";
+    public const string OutcomeUnknown = "outcome_unknown";
+    public const string IdConflict = "id_conflict";
     public const string InvalidToken = "invalid_token";
     public const string TokenExpired = "token_expired";
     public const string TokenMismatch = "token_mismatch";

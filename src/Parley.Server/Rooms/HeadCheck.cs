@@ -1,10 +1,10 @@
 namespace Parley.Server.Rooms;
 
 /// <summary>
-/// In cluster mode, compares every local stream's delivered mark with the store's head on an
-/// interval. Gaps revealed by a later message are filled at once by the sequencer; this catches
-/// the rest: the last message of a burst whose broadcast was lost (a broker fault, or a node that
-/// died between commit and publish) reaches members within one interval.
+/// Compares every local stream's delivered mark with the store's head on an interval, in both
+/// modes. Gaps revealed by a later message are filled at once by the sequencer; this catches the
+/// rest: the last message of a burst whose broadcast was lost (a broker fault, or a node that died
+/// between commit and publish) reaches members within one interval.
 /// </summary>
 internal sealed class HeadCheck(StreamDispatcher dispatcher, TimeSpan interval, TimeProvider clock) : BackgroundService
 {

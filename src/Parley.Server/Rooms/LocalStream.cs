@@ -71,16 +71,27 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         }
     }
 
-    /// <summary>Sets the delivered mark from the store's head once subscribed; held envelopes beyond it are released.</summary>
+    /// <summary>
+    /// Sets the delivered mark from the store's head once subscribed; held envelopes beyond it are
+    /// released, and a gap between the head and those still held is filled at once rather than
+    /// when the next message happens to arrive.
+    /// </summary>
     public void Initialize(long head)
     {
+        bool needsFill;
         lock (_gate)
         {
             _delivered = Math.Max(_delivered, head);
             DrainHeld();
+            needsFill = _held is { Count: > 0 } && !_gapFillRunning;
+            _gapFillRunning |= needsFill;
         }
 
         Ready.TrySetResult();
+        if (needsFill)
+        {
+            _ = FillGapAsync();
+        }
     }
 
     public void OnDurable(Envelope envelope)

@@ -335,6 +335,10 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 await connection.WaitForQueueRoomAsync(cancellationToken);
                 connection.Send(MessageFrames.Encode(subscription.Stream, message), FrameClass.MustDeliver);
                 subscription.LastSeq = message.Seq;
+
+                // The read loop waits for this replay, so the client's own frames (its pongs) stay
+                // unread until it ends: a client reading the replay, which frees queue room, is active.
+                connection.Touch();
             }
         }
     }

@@ -10,10 +10,19 @@ namespace Parley.Server.Store;
 /// <see cref="StoreOptions.MaxBatchSize"/> requests. One commit is in flight at a time; requests
 /// arriving meanwhile queue up and, having already waited their window, form the next batch as
 /// soon as the commit returns, so batches grow with load and latency does not.
-/// Guarantees: every caller gets the result of its own request, or
-/// <see cref="StoreUnavailableException"/> when its batch failed, timed out or the batcher
-/// stopped. After a timeout or a caller's cancellation the message may still have been committed;
-/// a retry with the same message id is answered with the original sequence.
+/// Guarantees:
+/// <list type="bullet">
+/// <item>Commits never overlap, not even after a timeout: the next batch reaches the store only once
+/// the previous commit has finished, so requests are committed in the order they were queued.</item>
+/// <item>Every committed batch is handed to the <see cref="ICommitObserver"/> in commit order,
+/// whether or not its callers still wait: a caller that cancels, or whose commit overran
+/// <see cref="StoreOptions.CommitTimeout"/>, never keeps a committed message from being delivered.</item>
+/// <item>Every caller gets the result of its own request; <see cref="StoreUnavailableException"/>
+/// when nothing of it was stored; or <see cref="CommitOutcomeUnknownException"/> when its commit
+/// did not finish within the timeout (a retry with the same message id tells which).</item>
+/// <item>While a commit overruns its timeout, the requests queued behind it are refused with
+/// <see cref="StoreUnavailableException"/> each time another timeout passes: they never reached the store.</item>
+/// </list>
 /// </summary>
 internal sealed class GroupCommitBatcher : IAsyncDisposable
 {
@@ -21,14 +30,16 @@ internal sealed class GroupCommitBatcher : IAsyncDisposable
     private readonly StoreOptions _options;
     private readonly StoreMetrics _metrics;
     private readonly ILogger<GroupCommitBatcher> _logger;
+    private readonly ICommitObserver? _observer;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
     private int _disposed;
 
-    public GroupCommitBatcher(IMessageStore store, StoreOptions options, StoreMetrics metrics, ILogger<GroupCommitBatcher> logger)
+    public GroupCommitBatcher(IMessageStore store, StoreOptions options, StoreMetrics metrics, ILogger<GroupCommitBatcher> logger, ICommitObserver? observer = null)
     {
         _store = store;
+        _observer = observer;
         _options = options;
         _metrics = metrics;
         _logger = logger;
@@ -163,9 +174,31 @@ internal sealed class GroupCommitBatcher : IAsyncDisposable
 
         // Run on the pool so the timeout holds even for a store whose async methods block.
         var commit = Task.Run(() => _store.AppendBatchAsync(requests, timeout.Token), CancellationToken.None);
+        var overran = !await FinishesWithinAsync(commit, _options.CommitTimeout);
+        if (overran)
+        {
+            var reason = _stopping.IsCancellationRequested ? "shutdown" : "timeout";
+            _metrics.CommitFailed(reason);
+            StoreLog.CommitOverran(_logger, batch.Count, reason);
+            var message = _stopping.IsCancellationRequested
+                ? "The store is shutting down while the message was being committed; it may or may not have been stored."
+                : $"The store did not confirm the commit within {_options.CommitTimeout.TotalSeconds:0.###} s; the message may or may not have been stored.";
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(new CommitOutcomeUnknownException(message));
+            }
+
+            if (!await AwaitOverrunAsync(commit))
+            {
+                // Stopping: nothing more is delivered; observe a late failure so it is not reported as unobserved.
+                _ = commit.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                return;
+            }
+        }
+
         try
         {
-            var results = await commit.WaitAsync(timeout.Token);
+            var results = await commit;
             if (results.Count != batch.Count)
             {
                 throw new InvalidOperationException($"The store returned {results.Count} results for {batch.Count} requests.");
@@ -174,6 +207,12 @@ internal sealed class GroupCommitBatcher : IAsyncDisposable
             var elapsed = Stopwatch.GetElapsedTime(started);
             _metrics.Committed(elapsed, batch.Count);
             StoreLog.Committed(_logger, batch.Count, elapsed.TotalMilliseconds);
+            if (elapsed > _options.CommitTimeout)
+            {
+                StoreLog.LateCommitDelivered(_logger, batch.Count, elapsed.TotalMilliseconds);
+            }
+
+            Observe(requests, results);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Completion.TrySetResult(results[i]);
@@ -181,21 +220,87 @@ internal sealed class GroupCommitBatcher : IAsyncDisposable
         }
         catch (Exception e)
         {
-            var (reason, message) = e switch
+            var (reason, failure) = e switch
             {
-                OperationCanceledException when _stopping.IsCancellationRequested => ("shutdown", "The store is shutting down."),
-                OperationCanceledException => ("timeout", $"The store did not commit within {_options.CommitTimeout.TotalSeconds:0.###} s."),
-                _ => ("error", "The store could not commit the message."),
+                CommitOutcomeUnknownException unknown => ("unknown", (StoreUnavailableException)unknown),
+                OperationCanceledException when _stopping.IsCancellationRequested => ("shutdown", new StoreUnavailableException("The store is shutting down; nothing was stored.", e)),
+                OperationCanceledException => ("timeout", new StoreUnavailableException($"The store did not commit within {_options.CommitTimeout.TotalSeconds:0.###} s; nothing was stored.", e)),
+                _ => ("error", new StoreUnavailableException("The store could not commit the message; nothing was stored.", e)),
             };
-            _metrics.CommitFailed(reason);
+            if (!overran)
+            {
+                _metrics.CommitFailed(reason);
+            }
+
             StoreLog.CommitFailed(_logger, batch.Count, reason, e);
             foreach (var pending in batch)
             {
-                Fail(pending, message, e);
+                // A no-op for callers already told the outcome is unknown.
+                pending.Completion.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>True once <paramref name="commit"/> has finished, failed or not; false when <paramref name="limit"/> passed first or the batcher is stopping.</summary>
+    private async Task<bool> FinishesWithinAsync(Task commit, TimeSpan limit)
+    {
+        try
+        {
+            await commit.WaitAsync(limit, _stopping.Token);
+        }
+        catch (Exception) when (!commit.IsCompleted)
+        {
+            return false;
+        }
+        catch (Exception)
+        {
+            // The commit itself failed; the caller reads its outcome.
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Waits for a commit that overran its timeout, so that the next commit never overlaps it (a
+    /// later message would otherwise be able to get a lower sequence). Each further timeout that
+    /// passes refuses the requests queued meanwhile: they never reached the store. False when the
+    /// batcher stopped first.
+    /// </summary>
+    private async Task<bool> AwaitOverrunAsync(Task commit)
+    {
+        while (!await FinishesWithinAsync(commit, _options.CommitTimeout))
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return false;
             }
 
-            // An abandoned commit may still fail later; observe it so it is not reported as unobserved.
-            _ = commit.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            var refused = 0;
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                refused += Fail(pending, "The store is still finishing an earlier commit; nothing was stored.", null) ? 1 : 0;
+            }
+
+            if (refused > 0)
+            {
+                _metrics.CommitFailed("stalled");
+                StoreLog.RefusedBehindOverrun(_logger, refused);
+            }
+        }
+
+        return true;
+    }
+
+    private void Observe(AppendRequest[] requests, IReadOnlyList<AppendResult> results)
+    {
+        try
+        {
+            _observer?.OnCommitted(requests, results);
+        }
+        catch (Exception e)
+        {
+            // Members still receive the batch through the periodic head check.
+            StoreLog.ObserverFailed(_logger, requests.Length, e);
         }
     }
 

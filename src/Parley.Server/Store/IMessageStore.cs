@@ -8,8 +8,10 @@ namespace Parley.Server.Store;
 /// <item>Sequence numbers per stream start at 1 and are contiguous: a batch either commits whole,
 /// with its numbers reserved in the same transaction, or not at all.</item>
 /// <item>An append whose (tenant, sender, message id) was committed before, and is still retained,
-/// returns the original stream, sequence and copy sequences and writes nothing. Once the original
-/// is trimmed its id may be used again.</item>
+/// returns the original stream, sequence and copy sequences and writes nothing: as a
+/// <see cref="AppendResult.Duplicate"/> when it names the same stream and body, as a
+/// <see cref="AppendResult.Conflict"/> when it names another stream or another body. Once the
+/// original is trimmed its id may be used again.</item>
 /// <item>Reads return messages in sequence order and never a message that is not committed.</item>
 /// </list>
 /// </summary>
@@ -18,7 +20,8 @@ public interface IMessageStore
     /// <summary>
     /// Commits a batch in one transaction and returns one result per request, in request order.
     /// Requests in the same batch for the same stream get increasing sequence numbers in
-    /// request order. Throws <see cref="StoreUnavailableException"/> when nothing was committed.
+    /// request order. Throws <see cref="StoreUnavailableException"/> when nothing was committed, and
+    /// <see cref="CommitOutcomeUnknownException"/> when the commit was sent but not confirmed.
     /// </summary>
     Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<AppendRequest> batch, CancellationToken cancellationToken);
 
@@ -64,6 +67,12 @@ public sealed record AppendRequest(StreamId Stream, string Sender, string Messag
 /// </summary>
 public sealed record AppendResult(StreamId Stream, long Seq, DateTimeOffset Timestamp, bool Duplicate)
 {
+    /// <summary>
+    /// The message id had been committed before for another stream or another body (always with
+    /// <see cref="Duplicate"/>): the request is refused, not a repeat, and nothing was written.
+    /// </summary>
+    public bool Conflict { get; init; }
+
     /// <summary>The sequence numbers of the copies, in the order of <see cref="AppendRequest.Copies"/>; for a duplicate, those of the original commit.</summary>
     public IReadOnlyList<long> CopySeqs { get; init; } = [];
 }
@@ -78,4 +87,4 @@ public readonly record struct StreamHead(long Head, long FirstRetained);
 public sealed record RetentionPolicy(int? MaxMessages, TimeSpan? MaxAge);
 
 /// <summary>The store could not be reached or refused the write; nothing from the batch was committed.</summary>
-public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -19,12 +19,14 @@ internal sealed partial class PostgresMessageStore
         """;
 
     // Its own statement, so at READ COMMITTED it sees the commit a claim waited for. Rows with seq 0
-    // are this transaction's own claims, not originals.
+    // are this transaction's own claims, not originals. The original's body comes along, so a
+    // reused id is told apart from a repeat.
     private const string OriginalsSql = """
-        SELECT i.tenant, i.sender, i.message_id, i.stream, i.seq, i.ts, i.copy_seqs
+        SELECT i.tenant, i.sender, i.message_id, i.stream, i.seq, i.ts, i.copy_seqs, m.body
         FROM parley_idempotency i
         JOIN unnest($1::text[], $2::text[], $3::text[]) AS r(tenant, sender, message_id)
           ON i.tenant = r.tenant AND i.sender = r.sender AND i.message_id = r.message_id
+        LEFT JOIN parley_messages m ON m.stream = i.stream AND m.seq = i.seq
         WHERE i.seq > 0
         """;
 
@@ -56,8 +58,9 @@ internal sealed partial class PostgresMessageStore
     /// already committed; reserve sequences for the new ones; insert the messages and complete the
     /// claims; commit. Anything failing before the commit rolls the whole batch back (and a
     /// connection found broken then is replaced and the batch tried once more). A connection lost
-    /// during the commit itself leaves the outcome unknown; that is reported and not retried, and a
-    /// retry by the caller with the same message ids answers with the original sequences if it did commit.
+    /// during the commit itself leaves the outcome unknown; that is reported as
+    /// <see cref="CommitOutcomeUnknownException"/> and not retried, and a retry by the caller with
+    /// the same message ids answers with the original sequences if it did commit.
     /// </summary>
     public async Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<AppendRequest> batch, CancellationToken cancellationToken)
     {
@@ -85,11 +88,13 @@ internal sealed partial class PostgresMessageStore
 
             try
             {
-                await transaction.CommitAsync(ct);
+                // Not cancelled once sent: a COMMIT abandoned half way leaves its outcome unknown,
+                // while one left to finish (CommandTimeout bounds it) answers which it was.
+                await transaction.CommitAsync(CancellationToken.None);
             }
-            catch (Exception e) when (IsStoreFailure(e, ct))
+            catch (Exception e) when (IsStoreFailure(e, CancellationToken.None))
             {
-                throw Unavailable("confirm the commit of the batch; it may or may not have been committed", e);
+                throw new CommitOutcomeUnknownException($"The store could not confirm the commit of the batch; it may or may not have been committed: {e.Message}", e);
             }
 
             return plan.Results();
@@ -124,7 +129,8 @@ internal sealed partial class PostgresMessageStore
             {
                 CopySeqs = reader.GetFieldValue<long[]>(6),
             };
-            plan.Found(new MessageKey(reader.GetString(0), reader.GetString(1), reader.GetString(2)), original);
+            var body = reader.IsDBNull(7) ? null : reader.GetFieldValue<byte[]>(7);
+            plan.Found(new MessageKey(reader.GetString(0), reader.GetString(1), reader.GetString(2)), original, body);
         }
 
         plan.EnsureEveryKeyResolved();
@@ -227,7 +233,7 @@ internal sealed partial class PostgresMessageStore
         private readonly int[] _firstOf;
         private readonly DateTimeOffset[] _timestamps;
         private readonly HashSet<MessageKey> _claimed = [];
-        private readonly Dictionary<MessageKey, AppendResult> _originals = [];
+        private readonly Dictionary<MessageKey, (AppendResult Result, byte[]? Body)> _originals = [];
         private readonly long[] _seqs;
         private readonly long[][] _copySeqs;
         private readonly byte[]?[] _bodies;
@@ -271,7 +277,7 @@ internal sealed partial class PostgresMessageStore
 
         public void Claimed(MessageKey key) => _claimed.Add(key);
 
-        public void Found(MessageKey key, AppendResult original) => _originals[key] = original;
+        public void Found(MessageKey key, AppendResult original, byte[]? body) => _originals[key] = (original, body);
 
         /// <summary>
         /// Every id is either claimed or committed before. Neither happens only if retention
@@ -349,11 +355,12 @@ internal sealed partial class PostgresMessageStore
             {
                 if (_firstOf[i] != i)
                 {
-                    results[i] = results[_firstOf[i]] with { Duplicate = true };
+                    var first = _batch[_firstOf[i]];
+                    results[i] = results[_firstOf[i]] with { Duplicate = true, Conflict = results[_firstOf[i]].Conflict || !Same(first.Stream, first.Body.Span, _batch[i]) };
                 }
                 else if (_originals.TryGetValue(MessageKey.Of(_batch[i]), out var original))
                 {
-                    results[i] = original;
+                    results[i] = original.Result with { Conflict = !SameAsStored(original.Result.Stream, original.Body, _batch[i]) };
                 }
                 else
                 {
@@ -363,5 +370,12 @@ internal sealed partial class PostgresMessageStore
 
             return results;
         }
+
+        /// <summary>Whether a request repeats a message with this stream and body (a body no longer stored is not compared).</summary>
+        private static bool Same(StreamId stream, ReadOnlySpan<byte> body, AppendRequest request) =>
+            stream == request.Stream && body.SequenceEqual(request.Body.Span);
+
+        private static bool SameAsStored(StreamId stream, byte[]? body, AppendRequest request) =>
+            body is null ? stream == request.Stream : Same(stream, body.AsSpan(), request);
     }
 }

@@ -58,13 +58,15 @@ internal sealed partial class SqliteMessageStore
         private readonly SqliteCommand _insertOriginal;
         private readonly SqliteCommand _saveHead;
         private readonly Dictionary<string, (string Tenant, long Head)> _heads = new(StringComparer.Ordinal);
-        private readonly Dictionary<(string Tenant, string Sender, string MessageId), AppendResult> _committed = [];
+        private readonly Dictionary<(string Tenant, string Sender, string MessageId), (AppendResult Result, ReadOnlyMemory<byte>? Body)> _committed = [];
 
         public BatchWriter(SqliteConnection connection, SqliteTransaction transaction)
         {
+            // The original's body comes along, so a reused id is told apart from a repeat.
             _findOriginal = Command(connection, transaction, """
-                SELECT stream, seq, ts, copy_seqs FROM idempotency
-                WHERE tenant = $tenant AND sender = $sender AND message_id = $message_id
+                SELECT i.stream, i.seq, i.ts, i.copy_seqs, m.body FROM idempotency i
+                LEFT JOIN messages m ON m.stream = i.stream AND m.seq = i.seq
+                WHERE i.tenant = $tenant AND i.sender = $sender AND i.message_id = $message_id
                 """, "$tenant", "$sender", "$message_id");
             _readHead = Command(connection, transaction, "SELECT last_seq FROM heads WHERE stream = $stream", "$stream");
             _insertMessage = Command(connection, transaction, """
@@ -89,14 +91,14 @@ internal sealed partial class SqliteMessageStore
             var key = (request.Stream.Tenant, request.Sender, request.MessageId);
             if (_committed.TryGetValue(key, out var earlier))
             {
-                return earlier with { Duplicate = true };
+                return Repeat(earlier.Result, earlier.Body, request);
             }
 
             var original = FindOriginal(key);
             if (original is not null)
             {
-                _committed[key] = original;
-                return original;
+                _committed[key] = original.Value;
+                return Repeat(original.Value.Result, original.Value.Body, request);
             }
 
             var timestamp = SqliteTime.ToMicroseconds(request.Timestamp);
@@ -113,8 +115,15 @@ internal sealed partial class SqliteMessageStore
             _insertOriginal.ExecuteNonQuery();
 
             var result = new AppendResult(request.Stream, seq, SqliteTime.FromMicroseconds(timestamp), Duplicate: false) { CopySeqs = copySeqs };
-            _committed[key] = result;
+            _committed[key] = (result, body);
             return result;
+        }
+
+        /// <summary>The answer to an id committed before: a duplicate when it names the same stream and body, else a conflict.</summary>
+        private static AppendResult Repeat(AppendResult original, ReadOnlyMemory<byte>? body, AppendRequest request)
+        {
+            var same = original.Stream == request.Stream && (body is null || body.Value.Span.SequenceEqual(request.Body.Span));
+            return original with { Duplicate = true, Conflict = !same };
         }
 
         public void SaveHeads()
@@ -135,7 +144,8 @@ internal sealed partial class SqliteMessageStore
             _saveHead.Dispose();
         }
 
-        private AppendResult? FindOriginal((string Tenant, string Sender, string MessageId) key)
+        /// <summary>The original commit of an id, with its stored body (null when the message row is gone).</summary>
+        private (AppendResult Result, ReadOnlyMemory<byte>? Body)? FindOriginal((string Tenant, string Sender, string MessageId) key)
         {
             Bind(_findOriginal, key.Tenant, key.Sender, key.MessageId);
             using var reader = _findOriginal.ExecuteReader();
@@ -152,7 +162,8 @@ internal sealed partial class SqliteMessageStore
 
             var copySeqs = reader.GetString(3).Split(',', StringSplitOptions.RemoveEmptyEntries)
                 .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-            return new AppendResult(stream!, reader.GetInt64(1), SqliteTime.FromMicroseconds(reader.GetInt64(2)), Duplicate: true) { CopySeqs = copySeqs };
+            ReadOnlyMemory<byte>? body = reader.IsDBNull(4) ? null : (byte[])reader.GetValue(4);
+            return (new AppendResult(stream!, reader.GetInt64(1), SqliteTime.FromMicroseconds(reader.GetInt64(2)), Duplicate: true) { CopySeqs = copySeqs }, body);
         }
 
         private long Insert(StreamId stream, AppendRequest request, long timestamp, byte[] body)

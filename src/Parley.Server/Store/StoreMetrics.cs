@@ -17,7 +17,7 @@ internal sealed class StoreMetrics : IDisposable
     {
         _commitDuration = _meter.CreateHistogram<double>("parley.store.commit.duration", "s", "Time to commit one batch, from handing it to the store until the commit returned.");
         _batchSize = _meter.CreateHistogram<int>("parley.store.batch.size", "{message}", "Messages committed together in one transaction.");
-        _commitFailures = _meter.CreateCounter<long>("parley.store.commit.failures", "{batch}", "Batches that failed to commit, by reason (error, timeout, shutdown).");
+        _commitFailures = _meter.CreateCounter<long>("parley.store.commit.failures", "{batch}", "Batches that failed to commit, by reason: error, timeout (not confirmed in time; the outcome is unknown), unknown (the connection was lost while committing), stalled (refused while an earlier commit overran), shutdown.");
         _trimmed = _meter.CreateCounter<long>("parley.store.trimmed", "{message}", "Messages deleted by retention.");
     }
 
@@ -30,7 +30,7 @@ internal sealed class StoreMetrics : IDisposable
         _batchSize.Record(messages);
     }
 
-    /// <summary>A batch that did not commit: <c>error</c> (the store refused), <c>timeout</c> or <c>shutdown</c>.</summary>
+    /// <summary>A batch that did not commit, or not in time: <c>error</c>, <c>timeout</c>, <c>unknown</c>, <c>stalled</c> or <c>shutdown</c>.</summary>
     public void CommitFailed(string reason) => _commitFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Trimmed(long messages)

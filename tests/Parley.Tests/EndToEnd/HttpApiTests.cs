@@ -58,7 +58,7 @@ public sealed class HttpApiTests : IAsyncLifetime
     public async Task An_http_publish_is_idempotent_through_the_idempotency_key_header()
     {
         var first = await (await PostAsync("/api/v1/rooms/idem/messages", """{"body":1}""", _backend, idempotencyKey: "key-1")).Content.ReadFromJsonAsync<JsonElement>();
-        var second = await (await PostAsync("/api/v1/rooms/idem/messages", """{"body":2}""", _backend, idempotencyKey: "key-1")).Content.ReadFromJsonAsync<JsonElement>();
+        var second = await (await PostAsync("/api/v1/rooms/idem/messages", """{"body":1}""", _backend, idempotencyKey: "key-1")).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(first.GetProperty("seq").GetInt64(), second.GetProperty("seq").GetInt64());
         Assert.True(second.GetProperty("duplicate").GetBoolean());
     }

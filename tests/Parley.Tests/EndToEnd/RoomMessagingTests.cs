@@ -82,7 +82,7 @@ public sealed class RoomMessagingTests : IAsyncLifetime
         await using var alice = await ConnectAndJoinAsync("alice", "dedupe");
         await alice.SendAsync("""{"op":"send","rid":1,"room":"dedupe","id":"same","body":"first"}""");
         var first = await alice.ExpectAsync("ack");
-        await alice.SendAsync("""{"op":"send","rid":2,"room":"dedupe","id":"same","body":"second"}""");
+        await alice.SendAsync("""{"op":"send","rid":2,"room":"dedupe","id":"same","body":"first"}""");
         var second = await alice.ExpectAsync("ack");
 
         Assert.Equal(first.GetProperty("seq").GetInt64(), second.GetProperty("seq").GetInt64());

@@ -121,15 +121,17 @@ public sealed class SdkTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Sending_twice_with_the_same_message_id_returns_the_original_sequence()
+    public async Task Sending_twice_with_the_same_message_id_returns_the_original_sequence_and_another_body_is_refused()
     {
         await using var client = SdkRecorder.Client(_node.WebSocketUri, TestNode.Token("acme", "idem"));
         await client.ConnectAsync();
         var first = await client.SendAsync("sdk-idem", "one", messageId: "fixed-id");
-        var second = await client.SendAsync("sdk-idem", "two", messageId: "fixed-id");
+        var second = await client.SendAsync("sdk-idem", "one", messageId: "fixed-id");
+        var reused = await Assert.ThrowsAsync<ParleyException>(() => client.SendAsync("sdk-idem", "two", messageId: "fixed-id"));
         Assert.Equal(first.Seq, second.Seq);
         Assert.False(first.Duplicate);
         Assert.True(second.Duplicate);
+        Assert.Equal(ParleyErrorCodes.IdConflict, reused.Code);
         var page = await client.HistoryAsync("sdk-idem");
         Assert.Equal("one", Assert.Single(page.Messages).Body.GetString());
     }

@@ -82,6 +82,17 @@ public sealed class LocalStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Envelopes_held_beyond_the_head_at_initialization_start_a_gap_fill_without_waiting_for_another_message()
+    {
+        _store.Add(6, 7);
+        _stream.OnDurable(Envelope(8));
+        _stream.OnDurable(Envelope(9));
+        _stream.Initialize(5);
+        await Eventually.TrueAsync(() => _pair.Seqs.Count == 4, "the gap between the head and the held envelopes is filled");
+        Assert.Equal([6L, 7, 8, 9], _pair.Seqs);
+    }
+
+    [Fact]
     public async Task Catching_up_reads_a_lost_tail_that_no_later_message_revealed()
     {
         _stream.Initialize(0);

@@ -109,18 +109,90 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_commit_that_hangs_past_the_commit_timeout_fails_its_callers()
+    public async Task A_commit_that_overruns_the_commit_timeout_tells_its_callers_the_outcome_is_unknown_and_is_still_handed_on_when_it_finishes()
     {
-        var never = new TaskCompletionSource();
-        Store.BeforeCommit = (number, _) => number == 1 ? never.Task : Task.CompletedTask;
+        var release = new TaskCompletionSource();
+        Store.BeforeCommit = (number, _) => number == 1 ? release.Task : Task.CompletedTask;
+        Store.CommitsIgnoreCancellation = true;
+        var observer = new RecordingObserver();
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(200) }, observer);
+
+        var overrun = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<CommitOutcomeUnknownException>(() => Eventually.WithinAsync(overrun, "the overrunning append to be answered"));
+        Assert.Contains("may or may not have been stored", error.Message);
+        release.SetResult();
+        await Eventually.TrueAsync(() => observer.Committed.Count == 1, "the late commit to be handed on for delivery");
+        Assert.Equal(("m1", 1L), observer.Committed[0]);
+        var resend = await Eventually.WithinAsync(batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None), "the resend");
+        Assert.True(resend.Duplicate);
+        Assert.Equal(1, resend.Seq);
+    }
+
+    [Fact]
+    public async Task A_commit_that_overran_its_timeout_finishes_before_the_next_commit_starts_so_later_messages_get_higher_sequences()
+    {
+        var release = new TaskCompletionSource();
+        var secondReachedStore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Store.BeforeCommit = (number, _) =>
+        {
+            if (number == 2)
+            {
+                secondReachedStore.TrySetResult();
+            }
+
+            return number == 1 ? release.Task : Task.CompletedTask;
+        };
+        Store.CommitsIgnoreCancellation = true;
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var first = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None);
+        await Assert.ThrowsAsync<CommitOutcomeUnknownException>(() => Eventually.WithinAsync(first, "the first append to overrun"));
+        var second = batcher.AppendAsync(Request(Room("general"), "alice", "m2"), CancellationToken.None);
+
+        // A batcher that overlaps commits hands the second batch to the store at once; one that
+        // keeps order never does while the first is unfinished, so this wait is bounded, not awaited.
+        await Task.WhenAny(secondReachedStore.Task, Task.Delay(TimeSpan.FromMilliseconds(250)));
+        release.SetResult();
+
+        var result = await Eventually.WithinAsync(second, "the second append to commit");
+        Assert.Equal(2, result.Seq);
+        var stored = await Store.ReadAfterAsync(Room("general"), 0, 10, CancellationToken.None);
+        Assert.Equal(["m1", "m2"], stored.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task Requests_queued_behind_a_commit_that_never_finishes_are_refused_as_not_stored()
+    {
+        Store.BeforeCommit = (number, _) => number == 1 ? new TaskCompletionSource().Task : Task.CompletedTask;
         await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(200) });
 
         var hung = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None);
+        await Assert.ThrowsAsync<CommitOutcomeUnknownException>(() => Eventually.WithinAsync(hung, "the hung append to be answered"));
+        var queued = batcher.AppendAsync(Request(Room("general"), "alice", "m2"), CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Eventually.WithinAsync(hung, "the hung append to time out"));
-        Assert.Contains("did not commit within", error.Message);
-        var next = await Eventually.WithinAsync(batcher.AppendAsync(Request(Room("general"), "alice", "m2"), CancellationToken.None), "the next append");
-        Assert.Equal(1, next.Seq);
+        var error = await Assert.ThrowsAsync<StoreUnavailableException>(() => Eventually.WithinAsync(queued, "the queued append to be refused"));
+        Assert.Contains("nothing was stored", error.Message);
+        Assert.Equal(1, Store.Commits);
+    }
+
+    [Fact]
+    public async Task A_committed_batch_is_handed_on_for_delivery_even_when_its_caller_stopped_waiting()
+    {
+        var release = new TaskCompletionSource();
+        Store.BeforeCommit = (_, _) => release.Task;
+        var observer = new RecordingObserver();
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, CommitTimeout = TimeSpan.FromMinutes(5) }, observer);
+        using var cancel = new CancellationTokenSource();
+
+        var append = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), cancel.Token);
+        await Eventually.TrueAsync(() => Store.Commits == 1, "the commit to reach the store");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Eventually.WithinAsync(append, "the cancelled append to return"));
+        release.SetResult();
+
+        await Eventually.TrueAsync(() => observer.Committed.Count == 1, "the commit to be handed on for delivery");
+        Assert.Equal(("m1", 1L), observer.Committed[0]);
     }
 
     [Fact]
@@ -134,7 +206,7 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
 
         await Eventually.WithinAsync(batcher.DisposeAsync().AsTask().ContinueWith(_ => true), "the batcher to dispose");
 
-        await Assert.ThrowsAsync<StoreUnavailableException>(() => Eventually.WithinAsync(inFlight, "the in-flight append to be answered"));
+        await Assert.ThrowsAsync<CommitOutcomeUnknownException>(() => Eventually.WithinAsync(inFlight, "the in-flight append to be answered"));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => Eventually.WithinAsync(queued, "the queued append to be answered"));
         await Assert.ThrowsAsync<StoreUnavailableException>(() => batcher.AppendAsync(Request(Room("general"), "alice", "m3"), CancellationToken.None));
     }
@@ -197,10 +269,38 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
         }
     }
 
-    private GroupCommitBatcher Batcher(StoreOptions options) => new(Store, options, _metrics, NullLogger<GroupCommitBatcher>.Instance);
+    private GroupCommitBatcher Batcher(StoreOptions options, ICommitObserver? observer = null) => new(Store, options, _metrics, NullLogger<GroupCommitBatcher>.Instance, observer);
 
     private static StreamId Room(string name) => StreamId.Room("acme", name);
 
     private static AppendRequest Request(StreamId stream, string sender, string messageId) =>
         new(stream, sender, messageId, Encoding.UTF8.GetBytes("{\"text\":\"hi\"}"), DateTimeOffset.UtcNow);
+
+    /// <summary>Records every committed message as (id, seq), in the order the batcher hands them on.</summary>
+    private sealed class RecordingObserver : ICommitObserver
+    {
+        private readonly List<(string Id, long Seq)> _committed = [];
+
+        public IReadOnlyList<(string Id, long Seq)> Committed
+        {
+            get
+            {
+                lock (_committed)
+                {
+                    return [.. _committed];
+                }
+            }
+        }
+
+        public void OnCommitted(IReadOnlyList<AppendRequest> requests, IReadOnlyList<AppendResult> results)
+        {
+            lock (_committed)
+            {
+                for (var i = 0; i < requests.Count; i++)
+                {
+                    _committed.Add((requests[i].MessageId, results[i].Seq));
+                }
+            }
+        }
+    }
 }

@@ -132,9 +132,10 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var original = (await Store.AppendBatchAsync([Request(general, "alice", "c-1", "{\"text\":\"first\"}", sentAt)], Ct))[0];
         await Store.AppendBatchAsync([Request(general, "bob", "c-2")], Ct);
 
-        var repeat = (await Store.AppendBatchAsync([Request(general, "alice", "c-1", "{\"text\":\"second\"}", Now())], Ct))[0];
+        var repeat = (await Store.AppendBatchAsync([Request(general, "alice", "c-1", "{\"text\":\"first\"}", Now())], Ct))[0];
 
         Assert.True(repeat.Duplicate);
+        Assert.False(repeat.Conflict);
         Assert.Equal(original.Stream, repeat.Stream);
         Assert.Equal(1, repeat.Seq);
         Assert.Equal(sentAt, repeat.Timestamp);
@@ -145,18 +146,48 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_repeat_sent_to_another_stream_returns_the_original_stream()
+    public async Task An_id_reused_for_another_stream_is_a_conflict_naming_the_original_and_writes_nothing()
     {
         var general = Room("acme", "general");
         var random = Room("acme", "random");
         await Store.AppendBatchAsync([Request(general, "alice", "c-1")], Ct);
 
-        var repeat = (await Store.AppendBatchAsync([Request(random, "alice", "c-1")], Ct))[0];
+        var reused = (await Store.AppendBatchAsync([Request(random, "alice", "c-1")], Ct))[0];
 
-        Assert.True(repeat.Duplicate);
-        Assert.Equal(general, repeat.Stream);
-        Assert.Equal(1, repeat.Seq);
+        Assert.True(reused.Conflict);
+        Assert.Equal(general, reused.Stream);
+        Assert.Equal(1, reused.Seq);
         Assert.Equal(new StreamHead(0, 1), await Store.GetHeadAsync(random, Ct));
+    }
+
+    [Fact]
+    public async Task An_id_reused_for_another_body_is_a_conflict_and_writes_nothing()
+    {
+        var general = Room("acme", "general");
+        await Store.AppendBatchAsync([Request(general, "alice", "c-1", "{\"text\":\"first\"}")], Ct);
+
+        var reused = (await Store.AppendBatchAsync([Request(general, "alice", "c-1", "{\"text\":\"second\"}")], Ct))[0];
+
+        Assert.True(reused.Conflict);
+        Assert.Equal(1, reused.Seq);
+        var stored = Assert.Single(await Store.ReadAfterAsync(general, 0, 10, Ct));
+        Assert.Equal("{\"text\":\"first\"}", Text(stored.Body));
+    }
+
+    [Fact]
+    public async Task A_direct_message_id_reused_for_another_recipient_is_a_conflict_and_writes_nothing()
+    {
+        var bob = User("acme", "bob");
+        var carol = User("acme", "carol");
+        var alice = User("acme", "alice");
+        await Store.AppendBatchAsync([Request(bob, "alice", "dm-1") with { Copies = [alice] }], Ct);
+
+        var reused = (await Store.AppendBatchAsync([Request(carol, "alice", "dm-1") with { Copies = [alice] }], Ct))[0];
+
+        Assert.True(reused.Conflict);
+        Assert.Equal(bob, reused.Stream);
+        Assert.Equal(new StreamHead(0, 1), await Store.GetHeadAsync(carol, Ct));
+        Assert.Equal(new StreamHead(1, 1), await Store.GetHeadAsync(alice, Ct));
     }
 
     [Fact]
@@ -166,16 +197,18 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var sentAt = Now();
 
         var results = await Store.AppendBatchAsync(
-            [Request(general, "alice", "c-1", "1", sentAt), Request(general, "bob", "c-9"), Request(general, "alice", "c-1", "2", sentAt.AddSeconds(1))],
+            [Request(general, "alice", "c-1", "1", sentAt), Request(general, "bob", "c-9"), Request(general, "alice", "c-1", "1", sentAt.AddSeconds(1)), Request(general, "alice", "c-1", "2")],
             Ct);
 
         Assert.False(results[0].Duplicate);
         Assert.Equal(1, results[0].Seq);
         Assert.Equal(2, results[1].Seq);
         Assert.True(results[2].Duplicate);
+        Assert.False(results[2].Conflict);
         Assert.Equal(general, results[2].Stream);
         Assert.Equal(1, results[2].Seq);
         Assert.Equal(sentAt, results[2].Timestamp);
+        Assert.True(results[3].Conflict);
         Assert.Equal(new StreamHead(2, 1), await Store.GetHeadAsync(general, Ct));
         var stored = await Store.ReadAfterAsync(general, 0, 10, Ct);
         Assert.Equal("1", Text(stored[0].Body));

@@ -4,8 +4,9 @@ using Parley.Server.Tenancy;
 namespace Parley.Tests.Store;
 
 /// <summary>
-/// A store decorator for batcher tests: counts commits, records their sizes, and lets a test
-/// decide per commit (numbered from 1) to fail it or hold it before it reaches the real store.
+/// A store decorator for fault tests: counts commits, records their sizes, and lets a test
+/// decide per commit (numbered from 1) to fail it or hold it before it reaches the real store,
+/// and fail or hold forward reads.
 /// </summary>
 internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
 {
@@ -27,6 +28,12 @@ internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
 
     public int Commits => BatchSizes.Count;
 
+    /// <summary>
+    /// When true a commit goes on to the real store even once its token is cancelled, as a commit
+    /// already under way in the database does.
+    /// </summary>
+    public bool CommitsIgnoreCancellation { get; set; }
+
     public async Task<IReadOnlyList<AppendResult>> AppendBatchAsync(IReadOnlyList<AppendRequest> batch, CancellationToken cancellationToken)
     {
         int number;
@@ -41,11 +48,21 @@ internal sealed class ScriptedStore(IMessageStore inner) : IMessageStore
             await hook(number, cancellationToken);
         }
 
-        return await inner.AppendBatchAsync(batch, cancellationToken);
+        return await inner.AppendBatchAsync(batch, CommitsIgnoreCancellation ? CancellationToken.None : cancellationToken);
     }
 
-    public Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(StreamId stream, long afterSeq, int limit, CancellationToken cancellationToken) =>
-        inner.ReadAfterAsync(stream, afterSeq, limit, cancellationToken);
+    /// <summary>Runs before every forward read (replays, gap fills) reaches the real store; may throw or wait.</summary>
+    public Func<StreamId, Task>? BeforeReadAfter { get; set; }
+
+    public async Task<IReadOnlyList<StoredMessage>> ReadAfterAsync(StreamId stream, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        if (BeforeReadAfter is { } hook)
+        {
+            await hook(stream);
+        }
+
+        return await inner.ReadAfterAsync(stream, afterSeq, limit, cancellationToken);
+    }
 
     public Task<IReadOnlyList<StoredMessage>> ReadBeforeAsync(StreamId stream, long beforeSeq, int limit, CancellationToken cancellationToken) =>
         inner.ReadBeforeAsync(stream, beforeSeq, limit, cancellationToken);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Parley.Server.Auth;
 using Parley.Server.Hosting;
 using Parley.Server.Options;
+using Parley.Server.Store;
 
 namespace Parley.Tests.Support;
 
@@ -43,7 +44,8 @@ internal sealed class TestNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    /// <param name="wrapStore">Wraps the node's message store (to inject faults); the node then uses what it returns.</param>
+    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Func<IMessageStore, IMessageStore>? wrapStore = null)
     {
         var directory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "parley-test-" + Guid.NewGuid().ToString("N"));
         var configuration = new Dictionary<string, string?>
@@ -58,7 +60,12 @@ internal sealed class TestNode : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var app = await ParleyNode.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration));
+        Action<IServiceCollection>? replace = wrapStore is null ? null : services =>
+        {
+            var inner = (IMessageStore)services.Last(d => d.ServiceType == typeof(IMessageStore)).ImplementationInstance!;
+            services.AddSingleton(wrapStore(inner));
+        };
+        var app = await ParleyNode.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration), replace);
         await app.StartAsync();
         return new TestNode(app, directory, ownsDirectory: dataDirectory is null);
     }

@@ -1,0 +1,74 @@
+using Parley.Server.Broker;
+using Parley.Server.Hosting;
+using Parley.Server.Protocol;
+using Parley.Server.Rooms;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Server.Publishing;
+
+/// <summary>
+/// Delivers what the group commit batcher committed: each message to this node's members, then
+/// to the broker stamped with this node's id, in commit order, whether or not its sender still
+/// waits. A repeat of a committed message (a sender's retry) is fanned out again: the sequencers
+/// drop it where it was delivered and deliver it where its first fan-out was lost. The broker
+/// publish is started, not awaited: a stalled Redis never stalls commits or acknowledgements, and
+/// publishes are issued in commit order, which the broker keeps per topic. A broker failure delays
+/// other nodes' delivery until their sequencers fill the gap from the store; it never fails a publish.
+/// </summary>
+internal sealed class CommitFanout(
+    IBroker broker,
+    StreamDispatcher dispatcher,
+    NodeIdentity node,
+    DeliveryMetrics metrics,
+    ILogger<CommitFanout> logger) : ICommitObserver
+{
+    public void OnCommitted(IReadOnlyList<AppendRequest> requests, IReadOnlyList<AppendResult> results)
+    {
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var request = requests[i];
+            var result = results[i];
+            if (result.Conflict)
+            {
+                continue;
+            }
+
+            // A repeat has no latency of its own to measure.
+            var acceptedAtMs = result.Duplicate ? 0 : request.Timestamp.ToUnixTimeMilliseconds();
+            Deliver(result.Stream, result.Seq, request, result.Timestamp, acceptedAtMs);
+            var copies = Math.Min(request.Copies.Count, result.CopySeqs.Count);
+            for (var c = 0; c < copies; c++)
+            {
+                Deliver(request.Copies[c], result.CopySeqs[c], request, result.Timestamp, acceptedAtMs);
+            }
+        }
+    }
+
+    /// <summary>Local members first, then every other node through the broker.</summary>
+    public void Send(StreamId stream, Envelope envelope)
+    {
+        dispatcher.DeliverLocal(stream, envelope);
+        _ = PublishToBrokerAsync(stream, envelope);
+    }
+
+    /// <summary>The frame is built as a replay or gap fill builds it, so a member sees the same bytes whichever way a message reaches it.</summary>
+    private void Deliver(StreamId stream, long seq, AppendRequest request, DateTimeOffset timestamp, long acceptedAtMs)
+    {
+        var frame = MessageFrames.Encode(stream, new StoredMessage(stream, seq, request.MessageId, request.Sender, timestamp, request.Body));
+        Send(stream, new Envelope(node.Id, EnvelopeKind.Durable, seq, frame, "", acceptedAtMs));
+    }
+
+    private async Task PublishToBrokerAsync(StreamId stream, Envelope envelope)
+    {
+        try
+        {
+            await broker.PublishAsync(stream.Key, envelope, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            metrics.BrokerPublishFailed();
+            PublisherLog.BrokerPublishFailed(logger, stream.Key, envelope.Seq, e);
+        }
+    }
+}
