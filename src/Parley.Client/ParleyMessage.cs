@@ -19,6 +19,13 @@ public sealed record ParleyMessage(string? Room, string? To, long Seq, string Id
     /// <summary>Whether this is a direct message (from the inbox) rather than a room message.</summary>
     public bool IsDirect => Room is null;
 
+    /// <summary>
+    /// Whether a user or a tenant's backend sent the message. A backend publishing with an API key
+    /// has <see cref="ParleySenderKind.ApiKey"/> and the key's id (<c>ak-…</c>) as <see cref="From"/>;
+    /// no user id can take that form, so a message from an API key cannot be imitated.
+    /// </summary>
+    public ParleySenderKind FromKind { get; init; }
+
     /// <summary>Deserializes <see cref="Body"/> into an application type.</summary>
     /// <typeparam name="T">The type the body was serialized from.</typeparam>
     /// <param name="options">Serializer options; <see cref="JsonSerializerOptions.Web"/> when null.</param>

@@ -48,8 +48,9 @@ internal static class ParleyNode
         PollSettingsFiles(builder);
         configure?.Invoke(builder.Configuration);
 
-        var options = builder.Configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
-        var validation = new ParleyOptionsValidator().Validate(null, options);
+        var parleySection = builder.Configuration.GetSection(ParleyOptions.Section);
+        var options = parleySection.Get<ParleyOptions>() ?? new ParleyOptions();
+        var validation = new ParleyOptionsValidator(parleySection).Validate(null, options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(ParleyOptions.Section, typeof(ParleyOptions), validation.Failures);
@@ -59,7 +60,7 @@ internal static class ParleyNode
         var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, mode);
         var services = builder.Services;
         services.AddOptions<ParleyOptions>().Bind(builder.Configuration.GetSection(ParleyOptions.Section));
-        services.AddSingleton<IValidateOptions<ParleyOptions>, ParleyOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ParleyOptions>>(new ParleyOptionsValidator(parleySection));
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
