@@ -60,7 +60,9 @@ internal static class ParleyNode
         var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, mode);
         var services = builder.Services;
         services.AddOptions<ParleyOptions>().Bind(builder.Configuration.GetSection(ParleyOptions.Section));
-        services.AddSingleton<IValidateOptions<ParleyOptions>>(new ParleyOptionsValidator(parleySection));
+        // Raw keys are checked at start only: a reload that failed validation would make every
+        // read of the options throw, so a typo edited in later must not take a running node down.
+        services.AddSingleton<IValidateOptions<ParleyOptions>, ParleyOptionsValidator>();
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));

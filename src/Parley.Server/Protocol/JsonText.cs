@@ -14,9 +14,10 @@ internal static class JsonText
 {
     /// <summary>Whether the string or property name under <paramref name="reader"/> unescapes to well-formed UTF-16.</summary>
     /// <remarks>
-    /// Only escaped tokens are decoded, and only to check them: the reader has already refused
-    /// malformed escapes and, in unescaped text, invalid UTF-8; what it leaves to its getters is
-    /// an escaped lone surrogate.
+    /// Only escaped tokens are decoded, and only to check them: the reader refuses malformed
+    /// escapes itself but leaves an escaped lone surrogate to its getters. The raw bytes are the
+    /// caller's to check as UTF-8 (<see cref="System.Text.Unicode.Utf8.IsValid(ReadOnlySpan{byte})"/>),
+    /// which the reader does not do while it reads or skips.
     /// </remarks>
     public static bool IsWellFormedString(ref Utf8JsonReader reader)
     {
