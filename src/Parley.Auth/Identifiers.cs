@@ -13,6 +13,9 @@ internal static class Identifiers
     /// <summary>Most room patterns one user may hold; a token stays far below the nodes' 8 KiB limit.</summary>
     public const int MaxRoomPatterns = 64;
 
+    /// <summary>How every API key id begins; user ids may not (in any letter case), so no user can speak as a key.</summary>
+    public const string ApiKeyPrefix = "ak-";
+
     /// <summary>ASCII letters and digits, plus '_', '-', '.', ':' after the first character; no "..".</summary>
     public static bool IsValid(ReadOnlySpan<char> value)
     {
@@ -33,6 +36,13 @@ internal static class Identifiers
     }
 
     public static bool IsValid(string? value) => value is not null && IsValid(value.AsSpan());
+
+    /// <summary>A user id: an identifier outside the API keys' namespace.</summary>
+    public static bool IsValidUser(string? value) =>
+        IsValid(value) && !value!.StartsWith(ApiKeyPrefix, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A tenant id that may be created: an identifier without ':', the nodes' configuration path separator.</summary>
+    public static bool IsValidNewTenant(string? value) => IsValid(value) && !value!.Contains(':', StringComparison.Ordinal);
 
     /// <summary>Room patterns as nodes read the <c>rooms</c> claim: an exact name, a prefix ending in '*', or '*'.</summary>
     public static bool AreValidRoomPatterns(IReadOnlyCollection<string?> patterns) =>

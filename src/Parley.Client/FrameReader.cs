@@ -88,7 +88,15 @@ internal static class FrameReader
             RequiredString(element, "id"),
             RequiredString(element, "from"),
             RequiredTimestamp(element, "ts"),
-            Body(element));
+            Body(element))
+        {
+            FromKind = OptionalString(element, "from_kind") switch
+            {
+                null => ParleySenderKind.User,
+                "api_key" => ParleySenderKind.ApiKey,
+                _ => ParleySenderKind.Unknown,
+            },
+        };
 
     private static JsonElement Body(JsonElement element)
         => element.TryGetProperty("body", out var body)

@@ -26,6 +26,6 @@ public sealed record HistoryPage(string? Room, long Head, long First, IReadOnlyL
 /// <param name="Tenant">The tenant named by the verified token.</param>
 /// <param name="User">The user named by the verified token; compare it with <see cref="ParleyMessage.From"/> to recognise this user's own messages.</param>
 /// <param name="PingInterval">How often the server pings.</param>
-/// <param name="Expires">When the token expires, as verified by the server.</param>
+/// <param name="Expires">The connection's deadline on the server's clock: the token's expiry plus the server's clock-skew tolerance. The server closes with 4003 then unless the token was refreshed.</param>
 /// <param name="InboxHead">The latest sequence number of this user's inbox at connect time.</param>
 public sealed record ParleySessionInfo(string ConnectionId, string Node, string Tenant, string User, TimeSpan PingInterval, DateTimeOffset Expires, long InboxHead);

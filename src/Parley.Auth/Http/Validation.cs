@@ -14,11 +14,13 @@ internal static class Validation
     /// <summary>Most API keys of one tenant not revoked at once; bounds what every node holds per tenant.</summary>
     public const int MaxLiveApiKeysPerTenant = 100;
 
+    /// <summary>A new tenant's id: the identifier rules without ':', so the nodes' configuration can name the tenant.</summary>
     public static IResult? TenantId(string? id) =>
-        Identifiers.IsValid(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidTenant, "The tenant id breaks the identifier rules.");
+        Identifiers.IsValidNewTenant(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidTenant, "The tenant id breaks the identifier rules (and may not contain ':').");
 
+    /// <summary>A new user's id: the identifier rules, outside the API keys' namespace "ak-".</summary>
     public static IResult? UserId(string? id) =>
-        Identifiers.IsValid(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidUser, "The user id breaks the identifier rules.");
+        Identifiers.IsValidUser(id) ? null : AuthErrors.BadRequestResult(AuthErrors.InvalidUser, "The user id breaks the identifier rules (and may not begin with 'ak-').");
 
     public static IResult? Name(string? name) =>
         name is null || (name.Length is > 0 and <= MaxNameLength && !name.Any(char.IsControl))

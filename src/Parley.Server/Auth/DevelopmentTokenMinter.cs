@@ -26,14 +26,15 @@ internal static class DevelopmentTokenMinter
         TimeSpan ttl,
         TimeProvider? clock = null)
     {
-        if (!Identifiers.IsValid(tenant))
+        // New tenants are named without ':' so configuration can name them; users never as an API key.
+        if (!Identifiers.IsValidNewTenant(tenant))
         {
-            throw new ArgumentException($"'{tenant}' is not a valid tenant id.", nameof(tenant));
+            throw new ArgumentException($"'{tenant}' is not a valid tenant id (identifier rules, no ':').", nameof(tenant));
         }
 
-        if (!Identifiers.IsValid(user))
+        if (!Identifiers.IsValidUser(user))
         {
-            throw new ArgumentException($"'{user}' is not a valid user id.", nameof(user));
+            throw new ArgumentException($"'{user}' is not a valid user id (identifier rules, not beginning with '{Identifiers.ApiKeyPrefix}').", nameof(user));
         }
 
         if (!RoomPatterns.TryParse(rooms, out _))

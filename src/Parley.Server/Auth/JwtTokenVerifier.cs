@@ -81,6 +81,12 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
             return Refuse(TokenRefusal.Invalid, "not a JWS");
         }
 
+        // One spelling per token, one value per header member, before any lenient reader sees it.
+        if (!JwsForm.IsCanonical(token))
+        {
+            return Refuse(TokenRefusal.Invalid, "not canonical base64url, or a header member named twice");
+        }
+
         var jwt = _handler.ReadJsonWebToken(token);
 
         // Parley understands no critical header extension, so RFC 7515 requires a refusal.
@@ -133,13 +139,20 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
             return Refuse(TokenRefusal.Invalid, "tenant claim does not match the key's tenant");
         }
 
+        // One deadline for the whole life of a credential: what is accepted here at connect or at
+        // refresh stays accepted until exp + skew, and the connection is closed then, not before.
         var now = _clock.GetUtcNow();
-        if (now > claims.Expires + _options.ClockSkew || (claims.NotBefore is { } notBefore && now + _options.ClockSkew < notBefore))
+        var deadline = claims.Expires + _options.ClockSkew;
+        if (now > deadline || (claims.NotBefore is { } notBefore && now + _options.ClockSkew < notBefore))
         {
             return Refuse(TokenRefusal.Expired, "outside its lifetime");
         }
 
-        return TokenVerification.Success(new Principal(claims.Tenant, claims.User, claims.Rooms, claims.Scopes, claims.Expires));
+        // A tenant's own key speaks for that tenant's users only, never for the node's operator.
+        var scopes = signedForTenant is not null && claims.Scopes.Contains(Principal.OperatorScope)
+            ? claims.Scopes.Where(s => s != Principal.OperatorScope).ToHashSet(StringComparer.Ordinal)
+            : claims.Scopes;
+        return TokenVerification.Success(new Principal(claims.Tenant, claims.User, claims.Rooms, scopes, deadline));
     }
 
     /// <summary>

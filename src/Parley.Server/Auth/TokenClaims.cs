@@ -7,7 +7,9 @@ namespace Parley.Server.Auth;
 /// <summary>
 /// The claims Parley reads from a verified token's payload, parsed strictly: each claim has one
 /// JSON type, a name that appears twice makes the payload unreadable (so no two readers can
-/// disagree on which value counts), and tenant and user follow the identifier rules.
+/// disagree on which value counts), and tenant and user follow the identifier rules. The user is
+/// never in the API keys' namespace (<see cref="Identifiers.ApiKeyPrefix"/>), whoever signed the
+/// token, so no token can speak as a tenant's backend.
 /// </summary>
 internal sealed record TokenClaims(
     string Tenant,
@@ -63,7 +65,7 @@ internal sealed record TokenClaims(
             var ok = claim.Name switch
             {
                 "tenant" => TryIdentifier(value, out tenant),
-                "sub" => TryIdentifier(value, out user),
+                "sub" => TryIdentifier(value, out user) && Identifiers.IsValidUser(user),
                 "iss" => TryString(value, out issuer),
                 "aud" => TryAudiences(value, out audiences),
                 "exp" => TryNumericDate(value, out expires),

@@ -20,7 +20,7 @@ internal static class TokenCommand
         var tenant = new Option<string>("--tenant") { Description = "Tenant id.", Required = true };
         var user = new Option<string>("--user") { Description = "User id (the token's subject).", Required = true };
         var rooms = new Option<string>("--rooms") { Description = "Room patterns, comma separated: exact names, prefixes ending in '*', or '*'. Default: none (direct messages only).", DefaultValueFactory = _ => "" };
-        var scopes = new Option<string>("--scopes") { Description = "HTTP API scopes, comma separated: publish, read.", DefaultValueFactory = _ => "" };
+        var scopes = new Option<string>("--scopes") { Description = "HTTP API scopes, comma separated: publish, read, operator (the full /api/v1/cluster).", DefaultValueFactory = _ => "" };
         var ttl = new Option<string>("--ttl") { Description = "Lifetime: 90s, 30m, 12h, 7d or hh:mm:ss. Default 1h.", DefaultValueFactory = _ => "1h" };
         var command = new Command("token", "Mint a development token signed with the data directory's development key.") { data, cluster, tenant, user, rooms, scopes, ttl };
         command.SetAction(result =>

@@ -49,8 +49,9 @@ internal static class ParleyNode
         PollSettingsFiles(builder);
         configure?.Invoke(builder.Configuration);
 
-        var options = builder.Configuration.GetSection(ParleyOptions.Section).Get<ParleyOptions>() ?? new ParleyOptions();
-        var validation = new ParleyOptionsValidator().Validate(null, options);
+        var parleySection = builder.Configuration.GetSection(ParleyOptions.Section);
+        var options = parleySection.Get<ParleyOptions>() ?? new ParleyOptions();
+        var validation = new ParleyOptionsValidator(parleySection).Validate(null, options);
         if (validation.Failed)
         {
             throw new OptionsValidationException(ParleyOptions.Section, typeof(ParleyOptions), validation.Failures);
@@ -60,6 +61,8 @@ internal static class ParleyNode
         var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, mode);
         var services = builder.Services;
         services.AddOptions<ParleyOptions>().Bind(builder.Configuration.GetSection(ParleyOptions.Section));
+        // Raw keys are checked at start only: a reload that failed validation would make every
+        // read of the options throw, so a typo edited in later must not take a running node down.
         services.AddSingleton<IValidateOptions<ParleyOptions>, ParleyOptionsValidator>();
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);

@@ -26,12 +26,15 @@ internal static class ApiKeys
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-        if (directory.FindApiKey(hash) is not { } found || found.Key.Revoked || !Identifiers.IsValid(found.Key.Id))
+        // Only an id in the keys' own namespace: a listing cannot make a key speak as a user.
+        if (directory.FindApiKey(hash) is not { } found || found.Key.Revoked || !Identifiers.IsApiKeyId(found.Key.Id))
         {
             return null;
         }
 
         usage.Used(found.Key.Id);
-        return new Principal(found.Tenant, found.Key.Id, RoomPatterns.All, found.Key.Scopes.ToHashSet(StringComparer.Ordinal), DateTimeOffset.MaxValue);
+        // A key opens the publish and read API and nothing more, whatever the listing says.
+        var scopes = found.Key.Scopes.Where(s => s is Principal.PublishScope or Principal.ReadScope).ToHashSet(StringComparer.Ordinal);
+        return new Principal(found.Tenant, found.Key.Id, RoomPatterns.All, scopes, DateTimeOffset.MaxValue);
     }
 }

@@ -1,18 +1,37 @@
+using Microsoft.Extensions.Options;
+using Parley.Server.Auth;
 using Parley.Server.Cluster;
+using Parley.Server.Options;
 
 namespace Parley.Server.Http;
 
-/// <summary><c>GET /api/v1/cluster</c>: the live nodes, for operators.</summary>
+/// <summary>
+/// <c>GET /api/v1/cluster</c>: how many nodes are live, for anyone (a load balancer or status page
+/// needs no more); their ids, start times, loads and heartbeats only for the operator (a token with
+/// the <c>operator</c> scope, or the operator token of the node's tenant directory), because they
+/// map the cluster for an attacker and tell one tenant about the others' load.
+/// </summary>
 internal static class ClusterEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
-        => app.MapGet("/api/v1/cluster", async (INodeRegistry registry, CancellationToken cancellationToken) =>
+        => app.MapGet("/api/v1/cluster", async (HttpContext context, INodeRegistry registry, ITokenVerifier verifier, IOptionsMonitor<ParleyOptions> options, CancellationToken cancellationToken) =>
             {
+                var (isOperator, error) = await HttpAuth.AuthenticateOperatorAsync(context, verifier, options.CurrentValue.Directory.Token);
+                if (error is not null)
+                {
+                    return error;
+                }
+
                 var nodes = await registry.ListAsync(cancellationToken);
-                return Results.Json(new ClusterReply(nodes.Count, nodes));
+                return isOperator ? Results.Json(new ClusterReply(nodes.Count, nodes)) : Results.Json(new CountReply(nodes.Count));
             })
             .WithName("ClusterNodes")
-            .WithSummary("The nodes that announced themselves within the presence TTL.");
+            .WithSummary("How many nodes announced themselves within the presence TTL; with the operator's credential, each of them.")
+            .Produces<ClusterReply>()
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status401Unauthorized)
+            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status403Forbidden);
+
+    public sealed record CountReply(int Count);
 
     public sealed record ClusterReply(int Count, IReadOnlyList<NodeInfo> Nodes);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Parley.Server.Auth;
@@ -139,6 +140,12 @@ internal static class PublishEndpoints
                 return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "The request body must be a JSON object."));
             }
 
+            // The WebSocket rule: well-formed Unicode, or refused; never repaired.
+            if (!JsonText.IsWellFormed(JsonMarshal.GetRawUtf8Value(document.RootElement)))
+            {
+                return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "The request body must be valid UTF-8 with no unpaired surrogate escape."));
+            }
+
             var id = document.RootElement.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String
                 ? idElement.GetString()
                 : context.Request.Headers["Idempotency-Key"].FirstOrDefault();
@@ -152,7 +159,8 @@ internal static class PublishEndpoints
                 return (null, HttpErrors.Result(StatusCodes.Status400BadRequest, ErrorCodes.MissingBody, "A 'body' is required."));
             }
 
-            var body = JsonSerializer.SerializeToUtf8Bytes(bodyElement);
+            // The body's bytes as sent, as a WebSocket send stores them.
+            var body = JsonMarshal.GetRawUtf8Value(bodyElement).ToArray();
             var tenantLimits = limits.For(principal.Tenant);
             var maxBody = tenantLimits.MaxMessageBytes;
             if (body.Length > maxBody)

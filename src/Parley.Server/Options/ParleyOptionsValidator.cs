@@ -4,7 +4,13 @@ using Parley.Server.Tenancy;
 namespace Parley.Server.Options;
 
 /// <summary>Checks every option at start; the node refuses to start with the full list of problems.</summary>
-public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
+/// <param name="parleySection">
+/// The <c>Parley</c> configuration section the options were bound from, when there is one: binding
+/// drops what it cannot place, so per-tenant overrides are also checked against the raw keys, and
+/// one the node cannot apply (a misspelt setting, or a tenant id with ':' split into two levels) is
+/// refused instead of silently ignored.
+/// </param>
+public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null) : IValidateOptions<ParleyOptions>
 {
     public ValidateOptionsResult Validate(string? name, ParleyOptions options)
     {
@@ -112,11 +118,42 @@ public sealed class ParleyOptionsValidator : IValidateOptions<ParleyOptions>
             Require(Identifiers.IsValid(tenant), $"Parley:Retention:Tenants: '{tenant}' is not a valid tenant id.");
         }
 
+        if (parleySection is not null)
+        {
+            errors.AddRange(UnappliedTenantOverrides(parleySection, "Limits:Tenants", typeof(TenantLimitOverrides)));
+            errors.AddRange(UnappliedTenantOverrides(parleySection, "Retention:Tenants", typeof(TenantRetentionOverrides)));
+        }
+
         Require(options.Presence.Ttl > TimeSpan.Zero, "Parley:Presence:Ttl must be positive.");
         Require(options.Presence.HeartbeatInterval > TimeSpan.Zero && options.Presence.HeartbeatInterval * 2 <= options.Presence.Ttl,
             "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl.");
         Require(options.Drain.Window >= TimeSpan.Zero && options.Drain.FlushTimeout >= TimeSpan.Zero, "Parley:Drain durations must not be negative.");
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Every key under <c>{path}:{tenant}</c> that is not a setting of <paramref name="overrides"/>
+    /// (matched without regard to case, as the binder does). ':' is the configuration path
+    /// separator, so an override for a tenant id containing one arrives here as an unknown level.
+    /// </summary>
+    private static IEnumerable<string> UnappliedTenantOverrides(IConfiguration parley, string path, Type overrides)
+    {
+        var settings = overrides.GetProperties().Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var tenant in parley.GetSection(path).GetChildren())
+        {
+            foreach (var setting in tenant.GetChildren())
+            {
+                if (settings.Contains(setting.Key) && !setting.GetChildren().Any())
+                {
+                    continue;
+                }
+
+                foreach (var leaf in setting.AsEnumerable().Where(e => e.Value is not null).Select(e => e.Key).Order(StringComparer.Ordinal))
+                {
+                    yield return $"{leaf} cannot be applied: '{setting.Key}' is not a per-tenant setting (a tenant id containing ':' cannot be named in configuration; set such a tenant's quotas in the auth service).";
+                }
+            }
+        }
     }
 }

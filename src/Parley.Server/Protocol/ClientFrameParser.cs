@@ -156,16 +156,48 @@ internal static class ClientFrameParser
         }
     }
 
+    /// <summary>
+    /// Reads the body's tokens in one pass, checking each escaped string on the way (the rule of
+    /// <see cref="JsonText"/>), and keeps its bytes exactly as sent.
+    /// </summary>
     private static bool ReadBody(ref Utf8JsonReader reader, ReadOnlySequence<byte> data, ref Fields fields)
     {
         var start = reader.TokenStartIndex;
-        if (!reader.TrySkip())
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
         {
-            return false;
+            var depth = reader.CurrentDepth;
+            do
+            {
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                CheckText(ref reader);
+            }
+            while (reader.CurrentDepth > depth); // only the closing token returns to the opening depth
+        }
+        else
+        {
+            CheckText(ref reader);
         }
 
-        fields.Body = data.Slice(start, reader.BytesConsumed - start).ToArray();
+        var body = data.Slice(start, reader.BytesConsumed - start).ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new ProtocolException(ErrorCodes.BadFrame, "The body is not valid UTF-8.");
+        }
+
+        fields.Body = body;
         return true;
+    }
+
+    private static void CheckText(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && !JsonText.IsWellFormedString(ref reader))
+        {
+            throw new ProtocolException(ErrorCodes.BadFrame, "The body holds an unpaired surrogate escape; bodies must be well-formed Unicode.");
+        }
     }
 
     private static bool ReadResume(ref Utf8JsonReader reader, ref Fields fields)

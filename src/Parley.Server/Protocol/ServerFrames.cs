@@ -179,10 +179,24 @@ internal static class ServerFrames
 
         w.WriteNumber("seq"u8, seq);
         w.WriteString("id"u8, messageId);
-        w.WriteString("from"u8, from);
+        WriteFrom(w, from);
         w.WriteString("ts"u8, FormatTimestamp(ts));
         w.WritePropertyName("body"u8);
         w.WriteRawValue(body, skipInputValidation: true);
+    }
+
+    /// <summary>
+    /// <c>from</c>, and <c>"from_kind":"api_key"</c> when a tenant's API key sent the message. Only
+    /// API keys have ids in their namespace (no token may name one as its user), so no user can
+    /// earn the mark; users' messages go without it and cost no extra bytes.
+    /// </summary>
+    private static void WriteFrom(Utf8JsonWriter w, string from)
+    {
+        w.WriteString("from"u8, from);
+        if (from.StartsWith(Identifiers.ApiKeyPrefix, StringComparison.Ordinal))
+        {
+            w.WriteString("from_kind"u8, "api_key"u8);
+        }
     }
 
     /// <summary>Writes a JSON array of messages as the history op and HTTP API list them; inbox entries carry <c>to</c>.</summary>
@@ -196,7 +210,7 @@ internal static class ServerFrames
             w.WriteStartObject();
             w.WriteNumber("seq"u8, m.Seq);
             w.WriteString("id"u8, m.MessageId);
-            w.WriteString("from"u8, m.Sender);
+            WriteFrom(w, m.Sender);
             if (stream.Kind == StreamKind.User && DirectBody.TryUnwrap(m.Body, out var to, out var inner))
             {
                 w.WriteString("to"u8, to);

@@ -48,6 +48,9 @@ public sealed class DevelopmentTokenMinterTests
     [InlineData("acme", "alice", "*x", "read")]
     [InlineData("acme", "alice", "general", "two words")]
     [InlineData("acme", "alice", "general", "")]
+    [InlineData("acme", "ak-3f1363d7996b", "general", "publish")]
+    [InlineData("acme", "AK-backend", "general", "publish")]
+    [InlineData("acme:eu", "alice", "general", "read")]
     public void Minting_what_the_verifier_would_refuse_throws(string tenant, string user, string room, string scope)
     {
         Assert.Throws<ArgumentException>(() => DevelopmentTokenMinter.Mint(Secret, _auth, tenant, user, [room], [scope], TimeSpan.FromHours(1), _clock));

@@ -50,7 +50,7 @@ public sealed class JwtTokenVerifierTests
         Assert.True(principal.HasScope(Principal.PublishScope));
         Assert.True(principal.HasScope(Principal.ReadScope));
         Assert.Equal(2, principal.Scopes.Count);
-        Assert.Equal(Start + TimeSpan.FromMinutes(5), principal.Expires);
+        Assert.Equal(Start + TimeSpan.FromMinutes(5) + _options.ClockSkew, principal.Expires);
     }
 
     [Fact]
@@ -80,6 +80,21 @@ public sealed class JwtTokenVerifierTests
         _clock.Advance(TimeSpan.FromMinutes(5) + _options.ClockSkew - TimeSpan.FromSeconds(1));
 
         Assert.NotNull((await VerifyAsync(DevelopmentVerifier(), token)).Principal);
+    }
+
+    [Fact]
+    public async Task Token_expired_within_the_clock_skew_is_accepted_until_its_expiry_plus_the_skew_and_no_longer()
+    {
+        var token = Mint();
+        _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(20));
+
+        var principal = (await VerifyAsync(DevelopmentVerifier(), token)).Principal!;
+
+        // The one deadline the connection is held to: what verification accepts, it keeps until then.
+        Assert.Equal(Start + TimeSpan.FromMinutes(5) + _options.ClockSkew, principal.Expires);
+        Assert.True(principal.Expires > _clock.GetUtcNow());
+        _clock.Advance(principal.Expires - _clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+        AssertRefused(TokenRefusal.Expired, await VerifyAsync(DevelopmentVerifier(), token));
     }
 
     [Fact]
@@ -300,6 +315,11 @@ public sealed class JwtTokenVerifierTests
             data.Add(claim, new[] { "acme" });
         }
 
+        // The API keys' namespace: no token speaks as a key.
+        data.Add("sub", "ak-3f1363d7996b");
+        data.Add("sub", "AK-3F1363D7996B");
+        data.Add("sub", "ak-");
+
         return data;
     }
 
@@ -350,6 +370,87 @@ public sealed class JwtTokenVerifierTests
         var signingInput = Encode(Header("HS256")) + "." + System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload));
 
         AssertRefused(TokenRefusal.Invalid, await VerifyAsync(DevelopmentVerifier(), Sign(signingInput, Hmac(Secret))));
+    }
+
+    [Theory]
+    [InlineData("alg", "HS256")]
+    [InlineData("kid", "k1")]
+    [InlineData("typ", "JWT")]
+    public async Task Header_naming_a_member_twice_is_refused(string member, string value)
+    {
+        var header = $$"""{"alg":"HS256","typ":"JWT","kid":"k1","{{member}}":"{{value}}"}""";
+        var signingInput = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header)) + "." + Encode(Claims(Start));
+        var options = new AuthOptions { DisableDevelopmentKey = true, HmacSecret = Secret };
+        var verifier = new JwtTokenVerifier(options, null, null, _clock, NullLogger<JwtTokenVerifier>.Instance);
+        var single = System.Buffers.Text.Base64Url.EncodeToString("""{"alg":"HS256","typ":"JWT","kid":"k1"}"""u8) + "." + Encode(Claims(Start));
+        Assert.NotNull((await VerifyAsync(verifier, Sign(single, Hmac(Secret)))).Principal);
+
+        AssertRefused(TokenRefusal.Invalid, await VerifyAsync(verifier, Sign(signingInput, Hmac(Secret))));
+    }
+
+    [Fact]
+    public async Task Header_naming_alg_twice_with_different_values_is_refused()
+    {
+        var header = """{"alg":"RS256","alg":"HS256"}""";
+        var signingInput = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header)) + "." + Encode(Claims(Start));
+
+        AssertRefused(TokenRefusal.Invalid, await VerifyAsync(DevelopmentVerifier(), Sign(signingInput, Hmac(Secret))));
+    }
+
+    /// <summary>A valid token whose segments all have lengths base64url leaves unpadded and whose signature uses '-' or '_'.</summary>
+    private static string MintWithRaggedSegments()
+    {
+        for (var i = 0; i < 10_000; i++)
+        {
+            var claims = Claims(Start);
+            claims["sub"] = "alice-" + i;
+            var token = Build(Header("HS256", kid: new string('k', 1 + (i % 3))), claims, Hmac(Secret));
+            var parts = token.Split('.');
+            if (parts.All(s => s.Length % 4 != 0) && parts[2].IndexOfAny(['-', '_']) >= 0)
+            {
+                return token;
+            }
+        }
+
+        throw new InvalidOperationException("No such token among the candidates.");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task Segment_spelled_with_base64_padding_is_refused(int segment)
+    {
+        var token = MintWithRaggedSegments();
+        var verifier = DevelopmentVerifier();
+        Assert.NotNull((await VerifyAsync(verifier, token)).Principal);
+
+        var parts = token.Split('.');
+        parts[segment] += new string('=', 4 - (parts[segment].Length % 4));
+
+        AssertRefused(TokenRefusal.Invalid, await VerifyAsync(verifier, string.Join('.', parts)));
+    }
+
+    [Fact]
+    public async Task Signature_spelled_in_the_standard_base64_alphabet_is_refused()
+    {
+        var parts = MintWithRaggedSegments().Split('.');
+        parts[2] = parts[2].Replace('-', '+').Replace('_', '/');
+
+        AssertRefused(TokenRefusal.Invalid, await VerifyAsync(DevelopmentVerifier(), string.Join('.', parts)));
+    }
+
+    [Fact]
+    public async Task Signature_whose_unused_trailing_bits_are_set_is_refused()
+    {
+        var token = MintWithRaggedSegments();
+        var parts = token.Split('.');
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        // The last character of an unpadded segment carries 2 or 4 bits that encode nothing.
+        parts[2] = parts[2][..^1] + Alphabet[Alphabet.IndexOf(parts[2][^1], StringComparison.Ordinal) | 1];
+        Assert.NotEqual(token, string.Join('.', parts));
+
+        AssertRefused(TokenRefusal.Invalid, await VerifyAsync(DevelopmentVerifier(), string.Join('.', parts)));
     }
 
     [Fact]

@@ -76,6 +76,20 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public void A_message_says_whether_an_api_key_or_a_user_sent_it_and_an_unknown_kind_is_not_taken_for_a_user()
+    {
+        var fromKey = Assert.IsType<MessageFrame>(Read("""{"op":"msg","room":"billing","seq":1,"id":"pay-1","from":"ak-3f1363d7996b","from_kind":"api_key","ts":"2026-11-23T14:05:09.123Z","body":1}""")).Message;
+        var fromUser = Assert.IsType<MessageFrame>(Read("""{"op":"msg","room":"billing","seq":2,"id":"pay-1","from":"alice","ts":"2026-11-23T14:05:09.123Z","body":1}""")).Message;
+        var fromLater = Assert.IsType<MessageFrame>(Read("""{"op":"msg","room":"billing","seq":3,"id":"x","from":"svc","from_kind":"robot","ts":"2026-11-23T14:05:09.123Z","body":1}""")).Message;
+        var page = Assert.IsType<HistoryFrame>(Read("""{"op":"history","rid":5,"room":"billing","head":2,"first":1,"messages":[{"seq":1,"id":"pay-1","from":"ak-3f1363d7996b","from_kind":"api_key","ts":"2026-11-23T14:05:09.123Z","body":1},{"seq":2,"id":"pay-1","from":"alice","ts":"2026-11-23T14:05:09.123Z","body":1}]}""")).Page;
+
+        Assert.Equal(ParleySenderKind.ApiKey, fromKey.FromKind);
+        Assert.Equal(ParleySenderKind.User, fromUser.FromKind);
+        Assert.Equal(ParleySenderKind.Unknown, fromLater.FromKind);
+        Assert.Equal([ParleySenderKind.ApiKey, ParleySenderKind.User], page.Messages.Select(m => m.FromKind));
+    }
+
+    [Fact]
     public void A_message_body_outlives_the_buffer_it_was_read_from()
     {
         var buffer = Encoding.UTF8.GetBytes("""{"op":"msg","room":"general","seq":1,"id":"a","from":"alice","ts":"2026-11-23T14:05:09.123Z","body":{"text":"kept"}}""");

@@ -186,6 +186,7 @@ public sealed class ClusterTests(ClusterFixture fixture, ITestOutputHelper outpu
         Assert.Equal(["p-ann", "p-ben"], list.GetProperty("users").EnumerateArray().Select(u => u.GetString()));
 
         using var http = new HttpClient { BaseAddress = Cluster.Proxy.HttpUri };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", Cluster.Token("acme", "ops", ["operator"]));
         var cluster = await http.GetFromJsonAsync<JsonElement>("/api/v1/cluster");
         Assert.Equal(["node-1", "node-2", "node-3"], cluster.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()));
         var health = await http.GetFromJsonAsync<JsonElement>("/api/v1/health");

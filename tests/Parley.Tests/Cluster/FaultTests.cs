@@ -41,6 +41,7 @@ public sealed class FaultTests(ITestOutputHelper output)
         await Eventually.TrueAsync(async () =>
         {
             using var http = new HttpClient();
+            http.DefaultRequestHeaders.Authorization = new("Bearer", cluster.Token("acme", "ops", ["operator"]));
             var nodes = await http.GetStringAsync(new Uri(cluster.Nodes[0].HttpUri, "/api/v1/cluster"));
             return !nodes.Contains(victim.NodeId, StringComparison.Ordinal);
         }, "the dead node leaves the registry within the TTL", TimeSpan.FromSeconds(15));

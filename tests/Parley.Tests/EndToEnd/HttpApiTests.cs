@@ -158,7 +158,8 @@ public sealed class HttpApiTests : IAsyncLifetime
         var health = await _node.Http.GetFromJsonAsync<JsonElement>("/api/v1/health");
         await Eventually.TrueAsync(async () =>
         {
-            var cluster = await _node.Http.GetFromJsonAsync<JsonElement>("/api/v1/cluster");
+            using var request = _node.Request(HttpMethod.Get, "/api/v1/cluster", TestNode.Token("acme", "ops", rooms: [], scopes: ["operator"]));
+            var cluster = await (await _node.Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
             return cluster.GetProperty("count").GetInt32() == 1
                 && cluster.GetProperty("nodes")[0].GetProperty("id").GetString() == health.GetProperty("node").GetString();
         }, "the node announces itself");

@@ -14,6 +14,8 @@ public sealed class SdkTests : IAsyncLifetime
         ["Parley:Limits:PublishesPerSecond"] = "100000",
         ["Parley:Limits:PublishBurst"] = "100000",
         ["Parley:Limits:OutboundQueueFrames"] = "64",
+        // No tolerance, so a short-lived token's deadline is its own expiry and the refresh test stays short.
+        ["Parley:Auth:ClockSkew"] = "00:00:00",
     });
 
     public async Task DisposeAsync() => await _node.DisposeAsync();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Parley.Server.Options;
 
 namespace Parley.Tests.Options;
@@ -168,6 +169,54 @@ public sealed class ParleyOptionsValidatorTests
         Assert.Equal(
             ["Parley:DataDirectory must not be empty.", "Parley:Limits:OutboundQueueFrames must be at least 16.", "Parley:Presence:Ttl must be positive.", "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl."],
             result.Failures);
+    }
+
+    [Theory]
+    [InlineData("Parley:Limits:Tenants:acme:eu:Disabled", "Parley:Limits:Tenants:acme:eu:Disabled cannot be applied: 'eu' is not a per-tenant setting (a tenant id containing ':' cannot be named in configuration; set such a tenant's quotas in the auth service).")]
+    [InlineData("Parley:Limits:Tenants:acme:Disabeld", "Parley:Limits:Tenants:acme:Disabeld cannot be applied: 'Disabeld' is not a per-tenant setting (a tenant id containing ':' cannot be named in configuration; set such a tenant's quotas in the auth service).")]
+    [InlineData("Parley:Retention:Tenants:acme:eu:MaxAge", "Parley:Retention:Tenants:acme:eu:MaxAge cannot be applied: 'eu' is not a per-tenant setting (a tenant id containing ':' cannot be named in configuration; set such a tenant's quotas in the auth service).")]
+    [InlineData("Parley:Retention:Tenants:acme:MaxMessages", "Parley:Retention:Tenants:acme:MaxMessages cannot be applied: 'MaxMessages' is not a per-tenant setting (a tenant id containing ':' cannot be named in configuration; set such a tenant's quotas in the auth service).")]
+    public void A_tenant_override_the_node_cannot_apply_is_refused_rather_than_ignored(string key, string message)
+    {
+        var (options, configuration) = Bind(new() { [key] = "true" });
+
+        var result = new ParleyOptionsValidator(configuration).Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Equal([message], result.Failures);
+    }
+
+    [Fact]
+    public void Tenant_overrides_in_any_letter_case_are_applied_and_valid()
+    {
+        var (options, configuration) = Bind(new()
+        {
+            ["Parley:Limits:Tenants:acme:disabled"] = "true",
+            ["Parley:Limits:Tenants:acme:ConnectionsPerUser"] = "2",
+            ["Parley:Retention:Tenants:acme:maxage"] = "01:00:00",
+        });
+
+        var result = new ParleyOptionsValidator(configuration).Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.True(options.Limits.Tenants["acme"].Disabled);
+        Assert.Equal(TimeSpan.FromHours(1), options.Retention.Tenants["acme"].MaxAge);
+    }
+
+    [Fact]
+    public async Task A_node_refuses_to_start_with_a_tenant_kill_switch_it_cannot_apply()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            Parley.Tests.Support.TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Limits:Tenants:acme:eu:Disabled"] = "true" }));
+
+        Assert.Contains(error.Failures, f => f.StartsWith("Parley:Limits:Tenants:acme:eu:Disabled cannot be applied", StringComparison.Ordinal));
+    }
+
+    private static (ParleyOptions Options, Microsoft.Extensions.Configuration.IConfigurationSection Section) Bind(Dictionary<string, string?> settings)
+    {
+        var root = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var section = root.GetSection(ParleyOptions.Section);
+        return (section.Get<ParleyOptions>() ?? new ParleyOptions(), section);
     }
 
     private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(ParleyOptions options)

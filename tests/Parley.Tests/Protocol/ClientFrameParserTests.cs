@@ -296,6 +296,41 @@ public sealed class ClientFrameParserTests
         Assert.Equal(ErrorCodes.BadFrame, error.Code);
     }
 
+    [Theory]
+    [InlineData("\"\\ud800\"")]
+    [InlineData("\"\\udc00\"")]
+    [InlineData("\"\\ude00\\ud83d\"")]
+    [InlineData("\"\\ud83dx\"")]
+    [InlineData("\"\\ud83d\\u0041\"")]
+    [InlineData("""{"text":["ok","\ud800"]}""")]
+    [InlineData("""{"\ud800":1}""")]
+    public void A_body_with_an_unpaired_surrogate_escape_is_a_bad_frame(string body)
+    {
+        foreach (var op in new[] { "send", "signal" })
+        {
+            AssertMalformed($$"""{"op":"{{op}}","rid":1,"room":"general","id":"m-1","body":{{body}}}""", ErrorCodes.BadFrame);
+        }
+    }
+
+    [Fact]
+    public void A_body_with_invalid_utf8_inside_a_string_is_a_bad_frame()
+    {
+        byte[] bytes = [.. "{\"op\":\"send\",\"room\":\"general\",\"id\":\"m-1\",\"body\":{\"text\":\""u8, 0xED, 0xA0, 0x80, .. "\"}}"u8];
+
+        var error = Assert.Throws<ProtocolException>(() => ClientFrameParser.TryParse(bytes, out _));
+        Assert.Equal(ErrorCodes.BadFrame, error.Code);
+    }
+
+    [Fact]
+    public void A_body_with_a_surrogate_pair_escape_is_kept_exactly_as_sent()
+    {
+        const string Body = """{"text":"\ud83d\ude00 and \u00e9 and \u00E9"}""";
+
+        var frame = Parse($$"""{"op":"send","rid":1,"room":"general","id":"m-1","body":{{Body}}}""");
+
+        Assert.Equal(Body, Encoding.UTF8.GetString(frame.Body!.Value.Span));
+    }
+
     private static ClientFrame Parse(string json)
     {
         Assert.True(ClientFrameParser.TryParse(Encoding.UTF8.GetBytes(json), out var frame), $"Expected a whole frame: {json}");

@@ -58,6 +58,12 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
     {
         var valid = TestNode.Token("acme", "alice");
         var parts = valid.Split('.');
+        static string SignedWithHeader(string header, string payloadSegment)
+        {
+            var input = Base64UrlEncoder.Encode(header) + "." + payloadSegment;
+            return input + "." + Base64UrlEncoder.Encode(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(TestNode.Secret), Encoding.ASCII.GetBytes(input)));
+        }
+
         string Segment(object value) => Base64UrlEncoder.Encode(JsonSerializer.Serialize(value));
         var payload = new { tenant = "acme", sub = "alice", iss = "parley-dev", aud = "parley", exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(), rooms = new[] { "*" } };
 
@@ -80,6 +86,10 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
             ["tenant with a unicode look-alike"] = (Hs256(TestNode.Secret, "parley-dev", "аcme", "alice"), 4500),
             ["user with a control character"] = (Hs256(TestNode.Secret, "parley-dev", "acme", "al\u0000ice"), 4500),
             ["empty user"] = (Hs256(TestNode.Secret, "parley-dev", "acme", ""), 4500),
+            ["user posing as an API key"] = (Hs256(TestNode.Secret, "parley-dev", "acme", "ak-globex"), 4500),
+            ["tenant key signing a user posing as an API key"] = (Hs256(AcmeSecret, "acme", "acme", "AK-backend"), 4500),
+            ["signature with base64 padding"] = ($"{parts[0]}.{parts[1]}.{parts[2]}{new string('=', (4 - (parts[2].Length % 4)) % 4)}", 4500),
+            ["header naming alg twice"] = (SignedWithHeader("""{"alg":"none","alg":"HS256"}""", parts[1]), 4500),
             ["garbage"] = ("not.a.token", 4500),
             ["a megabyte of token (a first frame over the size limit)"] = (new string('a', 1 << 20), 4505),
             ["disabled tenant"] = (TestNode.Token("banned", "alice"), 4502),
@@ -142,6 +152,12 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
         }
 
         Count((await SendAsync(HttpMethod.Post, "/api/v1/rooms/x/messages", TestNode.Token("banned", "backend", scopes: ["publish"]), """{"id":"b-1","body":1}""")).StatusCode == HttpStatusCode.Forbidden, "a disabled tenant's backend publishing");
+        Count((await SendAsync(HttpMethod.Post, "/api/v1/rooms/x/messages", acmeBackend, """{"id":"lone-1","body":"\ud800"}""")).StatusCode == HttpStatusCode.BadRequest, "a body with a lone surrogate escape over HTTP");
+        Count((await SendAsync(HttpMethod.Get, "/api/v1/cluster", acmeBackend)).StatusCode == HttpStatusCode.Forbidden, "a tenant's token asking for the cluster's nodes");
+        using (var anonymous = await _node.Http.GetAsync("/api/v1/cluster"))
+        {
+            Count(!(await anonymous.Content.ReadAsStringAsync()).Contains("\"nodes\"", StringComparison.Ordinal), "an anonymous caller asking for the cluster's nodes");
+        }
 
         // The node still serves a legitimate client.
         await using var alice = await RawClient.ConnectAsync(_node.WebSocketUri, valid);

@@ -115,4 +115,34 @@ public sealed class IdentifiersTests
     {
         Assert.False(Identifiers.IsValid(value));
     }
+
+    [Theory]
+    [InlineData("alice", true, true, false)]
+    [InlineData("akira", true, true, false)]
+    [InlineData("ak_1", true, true, false)]
+    [InlineData("jak-1", true, true, false)]
+    [InlineData("ak-3f1363d7996b", true, false, true)]
+    [InlineData("AK-3f1363d7996b", true, false, false)]
+    [InlineData("Ak-", true, false, false)]
+    [InlineData("ak-", true, false, true)]
+    [InlineData("ak-/x", false, false, false)]
+    public void The_api_keys_namespace_is_closed_to_users_in_any_letter_case(string value, bool identifier, bool user, bool apiKey)
+    {
+        Assert.Equal(identifier, Identifiers.IsValid(value));
+        Assert.Equal(user, Identifiers.IsValidUser(value));
+        Assert.Equal(apiKey, Identifiers.IsApiKeyId(value));
+        Assert.Equal(user, Parley.Auth.Identifiers.IsValidUser(value));
+    }
+
+    [Theory]
+    [InlineData("acme", true)]
+    [InlineData("acme-eu.1", true)]
+    [InlineData("acme:eu", false)]
+    [InlineData("a:", false)]
+    public void New_tenant_ids_have_no_colon_on_the_nodes_and_in_the_auth_service_alike(string value, bool valid)
+    {
+        Assert.Equal(valid, Identifiers.IsValidNewTenant(value));
+        Assert.Equal(valid, Parley.Auth.Identifiers.IsValidNewTenant(value));
+        Assert.True(Identifiers.IsValid(value), "a tenant created earlier with a colon still verifies");
+    }
 }
