@@ -4,6 +4,7 @@ using Parley.Server.Broker;
 using Parley.Server.Cluster;
 using Parley.Server.Connections;
 using Parley.Server.Connections.Upgrade;
+using Parley.Server.Hosting.Transport;
 using Parley.Server.Http;
 using Parley.Server.Limits;
 using Parley.Server.Observability;
@@ -63,11 +64,19 @@ internal static class ParleyNode
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
+        var fileLimit = OpenFileLimit.Current();
+        var connectionCap = OpenFileLimit.ConnectionCap(options.Limits.MaxConnections, fileLimit);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;
+            // Past the cap Kestrel closes a new connection at once, so descriptors never run out.
+            k.Limits.MaxConcurrentConnections = connectionCap;
+            // The same deadline as a head the direct upgrade waits for, for heads it passes on.
+            k.Limits.RequestHeadersTimeout = options.Limits.RequestHeadTimeout;
             DirectUpgrade.Install(k);
         });
+        // Registered last, so Kestrel tries it before its own socket transport.
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, PausingSocketTransportFactory>();
 
         if (mode == NodeMode.Cluster)
         {
@@ -84,6 +93,7 @@ internal static class ParleyNode
         services.AddOpenApi();
 
         var app = builder.Build();
+        NodeLog.ConnectionCap(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting"), connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
         CoalescingUpgradeFeature.Install(app, DirectUpgrade.Path);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -151,6 +161,7 @@ internal static class ParleyNode
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TenantLimits>();
+        services.AddSingleton<MemoryGuard>();
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SessionServices>();
@@ -161,4 +172,10 @@ internal static class ParleyNode
         services.AddHostedService<DrainService>();
         services.AddHostedService<NodeHeartbeat>();
     }
+}
+
+internal static partial class NodeLog
+{
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The node holds at most {Cap} connections at once (open-file limit {FileLimit}).")]
+    public static partial void ConnectionCap(ILogger logger, string cap, string fileLimit);
 }
