@@ -20,7 +20,7 @@ internal sealed class MemoryGuard
 
     private readonly Func<long> _residentBytes;
     private readonly long _sampleTicks;
-    private long _sampledAt = long.MinValue;
+    private long _sampledAt;
     private long _resident;
 
     public MemoryGuard(IOptions<ParleyOptions> options)
@@ -34,6 +34,8 @@ internal sealed class MemoryGuard
         LimitBytes = limitBytes;
         _residentBytes = residentBytes;
         _sampleTicks = (long)(SampleInterval.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        // Due at once: the first question reads the resident size.
+        _sampledAt = System.Diagnostics.Stopwatch.GetTimestamp() - _sampleTicks;
     }
 
     /// <summary>Resident bytes above which expensive work is refused.</summary>
