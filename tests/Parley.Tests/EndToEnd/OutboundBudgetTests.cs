@@ -69,7 +69,11 @@ public sealed class OutboundBudgetTests
     [Fact]
     public async Task A_client_that_sends_pings_and_reads_nothing_is_closed_before_its_pongs_pile_up()
     {
-        await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Limits:OutboundQueueBytes"] = "1048576" });
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
+        {
+            ["Parley:Limits:MaxHistoryPageBytes"] = "262144",
+            ["Parley:Limits:OutboundQueueBytes"] = "1048576",
+        });
         using var pinger = await WireWebSocket.ConnectAsync(node.HttpUri.Port, TestNode.Token("acme", "pinger"));
         await pinger.ReadPastAsync("\"connected\"");
 
