@@ -69,20 +69,23 @@ public sealed class OutboundBudgetTests
     [Fact]
     public async Task A_client_that_sends_pings_and_reads_nothing_is_closed_before_its_pongs_pile_up()
     {
-        await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
-        {
-            ["Parley:Limits:MaxHistoryPageBytes"] = "262144",
-            ["Parley:Limits:OutboundQueueBytes"] = "1048576",
-        });
+        await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Limits:OutboundQueueBytes"] = "33554432" });
+        await FillAsync(node, "big", 64);
         using var pinger = await WireWebSocket.ConnectAsync(node.HttpUri.Port, TestNode.Token("acme", "pinger"));
         await pinger.ReadPastAsync("\"connected\"");
 
-        // Each ping asks for a pong of 127 bytes: 300,000 of them ask for 38 MB.
+        // Twenty pages of 1 MiB stall the node's writer on the unread socket, yet fit the 32 MiB budget.
+        for (var i = 0; i < 20; i++)
+        {
+            await pinger.SendAsync(WireWebSocket.Frame(0x1, Encoding.UTF8.GetBytes($$"""{"op":"history","rid":{{i}},"room":"big","limit":64}""")));
+        }
+
+        // Each ping asks for a pong of 127 bytes, which waits behind the stalled write: 400,000 of them ask for 51 MB.
         var ping = WireWebSocket.Frame(0x9, new byte[125]);
         var batch = Enumerable.Repeat(ping, 1000).SelectMany(f => f).ToArray();
         try
         {
-            for (var i = 0; i < 300 && await SlowConsumerClosesAsync(node) == 0; i++)
+            for (var i = 0; i < 400 && await SlowConsumerClosesAsync(node) == 0; i++)
             {
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 await pinger.SendAsync(batch, deadline.Token);
