@@ -189,9 +189,12 @@ def silent(args, node, partial):
 
 
 def _peer_closed(s):
+    """True once the node has closed the socket; whatever it sent first (a 408) is read and dropped."""
     s.setblocking(False)
     try:
-        return s.recv(1, socket.MSG_PEEK) == b""
+        while True:
+            if s.recv(4096) == b"":
+                return True
     except BlockingIOError:
         return False
     except OSError:
