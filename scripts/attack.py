@@ -9,7 +9,7 @@ Each attack is a loop with a fixed size and stops early once the node's resident
     scripts/attack.py silent  --port 8090 --pid <node pid> --count 5200
     scripts/attack.py partial --port 8090 --pid <node pid> --count 5200
     scripts/attack.py history --port 8090 --pid <node pid>
-    scripts/attack.py pings   --port 8090 --pid <node pid> --count 4000000
+    scripts/attack.py pings   --port 8090 --pid <node pid> --count 4000000   (stalls the writer with history pages first)
     scripts/attack.py joins   --port 8090 --pid <node pid> --count 5000
 
 Tokens are HS256 tokens signed with --secret, which must match the node's Parley:Auth:HmacSecret.
@@ -203,15 +203,19 @@ def _peer_closed(s):
         s.setblocking(True)
 
 
-def history(args, node):
+def fill(args, node, count):
+    """Publishes count messages of about 16 KB to the room "big" over HTTP."""
     tok = token(args.secret, "acme", "filler", scope="publish read")
-    body = json.dumps({"text": "x" * 16000})
-    for i in range(500):
+    for i in range(count):
         request = urllib.request.Request(f"http://127.0.0.1:{args.port}/api/v1/rooms/big/messages",
-                                         data=json.dumps({"id": f"m{i}-{time.time_ns()}", "body": json.loads(body)}).encode(),
+                                         data=json.dumps({"id": f"m{i}-{time.time_ns()}", "body": {"text": "x" * 16000}}).encode(),
                                          headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
         urllib.request.urlopen(request).read()
-    node.report("room filled with 500 messages of 16 KB")
+    node.report(f"room filled with {count} messages of 16 KB")
+
+
+def history(args, node):
+    fill(args, node, 500)
     attacker = Ws(args.port, rcvbuf=4096)
     attacker.connect(token(args.secret, "acme", "attacker"))
     for i in range(args.count):
@@ -220,8 +224,7 @@ def history(args, node):
             node.report(f"{i + 1} history requests sent")
             if over(node, args):
                 break
-    time.sleep(3)
-    node.report("after the history requests")
+    watch(args, node, "after the history requests")
     bystander = Ws(args.port)
     bystander.connect(token(args.secret, "acme", "bystander"))
     bystander.sock.settimeout(30)
@@ -236,10 +239,14 @@ def history(args, node):
 
 
 def pings(args, node):
+    fill(args, node, 64)
     attacker = Ws(args.port, rcvbuf=4096)
     attacker.connect(token(args.secret, "acme", "pinger"))
+    # Twenty pages of about 1 MB, never read, stall the node's writer; the pongs then wait behind it.
+    for i in range(20):
+        attacker.send(json.dumps({"op": "history", "rid": i, "room": "big", "limit": 64}))
     attacker.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-    frame = struct.pack("!BB", 0x89, 0x80) + b"\0\0\0\0"  # a masked, empty WebSocket ping
+    frame = struct.pack("!BB", 0x89, 0x80 | 125) + b"\0\0\0\0" + b"p" * 125  # a ping with a zero mask and 125 bytes to echo
     batch = frame * 10_000
     sent = 0
     attacker.sock.settimeout(10)
@@ -253,9 +260,16 @@ def pings(args, node):
                     break
     except OSError as e:
         print(f"the node stopped reading or closed after {sent} pings ({e})", flush=True)
-    time.sleep(3)
-    node.report("end")
+    watch(args, node, "after the pings")
     attacker.sock.close()
+
+
+def watch(args, node, what):
+    """Reports the node every 3 s for --hold seconds while the attacker holds its connection, unread."""
+    deadline = time.time() + args.hold
+    while time.time() < deadline and not over(node, args):
+        time.sleep(3)
+        node.report(what)
 
 
 def joins(args, node):
@@ -301,7 +315,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--pid", type=int, required=True, help="the node's process id, for its memory and open files")
     parser.add_argument("--count", type=int, help="sockets, history requests, pings or join+leave pairs")
-    parser.add_argument("--hold", type=int, default=60, help="seconds the silent sockets are held")
+    parser.add_argument("--hold", type=int, default=30, help="seconds the sockets are held after the attack, the node watched")
     parser.add_argument("--max-rss-mb", type=int, default=1200, help="stop the attack once the node holds this much")
     parser.add_argument("--secret", default="attack-secret-attack-secret-attack-secret-0123")
     args = parser.parse_args()

@@ -125,11 +125,5 @@ public sealed class OutboundBudgetTests
     }
 
     /// <summary>The node's count of connections closed as slow consumers, from its metrics.</summary>
-    private static async Task<double> SlowConsumerClosesAsync(TestNode node)
-    {
-        var text = await node.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
-        return text.Split('\n')
-            .Where(line => line.StartsWith("parley_connections_slow_consumer_closes", StringComparison.Ordinal))
-            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private static Task<double> SlowConsumerClosesAsync(TestNode node) => node.MetricAsync("parley_connections_slow_consumer_closes_total");
 }
