@@ -19,7 +19,7 @@ internal sealed class ProcessMetrics : IDisposable
         _meter.CreateObservableCounter("parley.process.cpu.time", static () => CpuSeconds(), "s", "Processor time used by the process, user and system together.");
         // Every connection holds a descriptor: beside the limit, this says how close the node is to refusing connections.
         _meter.CreateObservableGauge("parley.process.open_files", static () => OpenFiles(), "{file}", "File descriptors the process holds open (sockets included); -1 where unknown.");
-        _meter.CreateObservableGauge("parley.process.open_files.limit", static () => Hosting.Transport.OpenFileLimit.Current() ?? -1, "{file}", "The process's open-file limit; -1 where unknown or unlimited.");
+        _meter.CreateObservableGauge("parley.process.open_files.limit", static () => Limits.OpenFileLimit.Current() ?? -1, "{file}", "The process's open-file limit; -1 where unknown or unlimited.");
     }
 
     public void Dispose() => _meter.Dispose();

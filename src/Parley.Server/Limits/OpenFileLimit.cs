@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Parley.Server.Hosting.Transport;
+namespace Parley.Server.Limits;
 
 /// <summary>
 /// The process's open-file limit (RLIMIT_NOFILE) and the connection cap derived from it. Every

@@ -1,6 +1,6 @@
-using Parley.Server.Hosting.Transport;
+using Parley.Server.Limits;
 
-namespace Parley.Tests.Connections;
+namespace Parley.Tests.Limits;
 
 public sealed class OpenFileLimitTests
 {
