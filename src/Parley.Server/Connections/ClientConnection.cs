@@ -114,6 +114,9 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
 
     public CloseReason? CloseReason => _closeRequested;
 
+    /// <summary>Bytes charged to the outbound budget now: queued frames and pongs behind a stalled write.</summary>
+    public long QueuedBytes => _queue.Bytes;
+
     public bool IsClosing => Volatile.Read(ref _closeRequested) is not null;
 
     public long LastActivity => Volatile.Read(ref _lastActivity);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Parley.Server.Connections;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;
@@ -79,6 +80,11 @@ public sealed class OutboundBudgetTests
         {
             await pinger.SendAsync(WireWebSocket.Frame(0x1, Encoding.UTF8.GetBytes($$"""{"op":"history","rid":{{i}},"room":"big","limit":64}""")));
         }
+
+        // Frames wait in the queue only while the writer is stuck in a write of its own: from now on
+        // every pong waits behind it, in memory.
+        var connection = node.Service<ConnectionRegistry>().All.Single();
+        await Eventually.TrueAsync(() => connection.QueuedBytes >= 2 * 1024 * 1024, "the node's writer is stalled with pages queued behind it");
 
         // Each ping asks for a pong of 127 bytes, which waits behind the stalled write: 400,000 of them ask for 51 MB.
         var ping = WireWebSocket.Frame(0x9, new byte[125]);
