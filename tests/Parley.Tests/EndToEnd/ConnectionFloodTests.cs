@@ -40,6 +40,7 @@ public sealed class ConnectionFloodTests
         await member.ExpectAsync("pong", timeout: TimeSpan.FromSeconds(20));
         await Eventually.TrueAsync(() => halfSent.ClosedByNode() == halfSent.Count, "the node closes every half-sent head", TimeSpan.FromSeconds(30));
         Assert.False(node.Process.HasExited, node.Process.Output);
+        Assert.Contains("is paused: TooManyOpenSockets", node.Process.Output, StringComparison.Ordinal);
         await using var newcomer = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "newcomer"));
         await newcomer.SendAsync("""{"op":"ping","rid":2}""");
         await newcomer.ExpectAsync("pong");
