@@ -106,7 +106,7 @@ public sealed class OutboundBudgetTests
     }
 
     [Fact]
-    public async Task A_node_short_of_memory_refuses_new_connections_with_503()
+    public async Task A_node_short_of_memory_refuses_new_connections_with_503_and_history_reads_with_overloaded()
     {
         // 64 MiB, the least the option takes: this test process alone holds more.
         await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Limits:MemoryLimitBytes"] = "67108864" });
@@ -114,8 +114,11 @@ public sealed class OutboundBudgetTests
         socket.Options.CollectHttpResponseDetails = true;
 
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(node.WebSocketUri, CancellationToken.None));
+        using var history = await node.Http.SendAsync(node.Request(HttpMethod.Get, "/api/v1/rooms/big/messages", TestNode.Token("acme", "backend", scopes: ["read"])));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, socket.HttpStatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, history.StatusCode);
+        Assert.Equal("overloaded", (await history.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("code").GetString());
     }
 
     /// <summary>Publishes <paramref name="count"/> messages of about 16 KB to <paramref name="room"/> over HTTP.</summary>
