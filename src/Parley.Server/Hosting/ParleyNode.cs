@@ -68,6 +68,12 @@ internal static class ParleyNode
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
         var fileLimit = OpenFileLimit.Current();
         var connectionCap = OpenFileLimit.ConnectionCap(options.Limits.MaxConnections, fileLimit);
+        if (options.Limits.MaxConnections > 0 && fileLimit is { } limit && options.Limits.MaxConnections > limit - OpenFileLimit.MinimumReserve)
+        {
+            // Past the limit the runtime itself fails (a new thread needs descriptors) and aborts the process.
+            throw new OptionsValidationException(ParleyOptions.Section, typeof(ParleyOptions), [
+                $"Parley:Limits:MaxConnections ({options.Limits.MaxConnections}) must leave {OpenFileLimit.MinimumReserve} of the process's open-file limit ({limit}) free; raise the limit or lower the cap."]);
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;

@@ -7,13 +7,14 @@ namespace Parley.Server.Hosting.Transport;
 
 /// <summary>
 /// Accepts TCP connections for Kestrel. When accept fails for want of a file descriptor or kernel
-/// memory, it pauses (from <see cref="FirstPause"/>, doubling to <see cref="LongestPause"/>) and
-/// tries again, instead of retrying at once: the connections already open keep being served, new
-/// ones wait in the listen backlog (or are refused by the kernel when it is full), and accepting
-/// resumes by itself once descriptors are free. Any other accept failure is a connection reset
-/// while it waited in the backlog, and the next one is accepted at once.
+/// memory, it gives up the <see cref="DescriptorReserve"/> (so the runtime has descriptors to
+/// work with) and pauses (from <see cref="FirstPause"/>, doubling to <see cref="LongestPause"/>),
+/// instead of retrying at once; it resumes once the reserve could be taken back. Meanwhile the
+/// connections already open keep being served and new ones wait in the listen backlog (or are
+/// refused by the kernel when it is full). Any other accept failure is a connection reset while
+/// it waited in the backlog, and the next one is accepted at once.
 /// </summary>
-internal sealed partial class PausingSocketListener(Socket listenSocket, SocketConnectionContextFactory contexts, bool noDelay, ILogger logger) : IConnectionListener
+internal sealed partial class PausingSocketListener(Socket listenSocket, SocketConnectionContextFactory contexts, bool noDelay, DescriptorReserve reserve, ILogger logger) : IConnectionListener
 {
     /// <summary>Pause after the first failure: short, so a brief shortage costs little.</summary>
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(10);
@@ -51,15 +52,20 @@ internal sealed partial class PausingSocketListener(Socket listenSocket, SocketC
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
+                reserve.Release();
                 if (pause == TimeSpan.Zero)
                 {
                     Log.Paused(logger, EndPoint.ToString() ?? "", e.SocketErrorCode.ToString());
                 }
 
-                pause = pause == TimeSpan.Zero ? FirstPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
                 try
                 {
-                    await Task.Delay(pause, _unbound.Token);
+                    do
+                    {
+                        pause = pause == TimeSpan.Zero ? FirstPause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+                        await Task.Delay(pause, _unbound.Token);
+                    }
+                    while (!reserve.TryTake());
                 }
                 catch (OperationCanceledException)
                 {

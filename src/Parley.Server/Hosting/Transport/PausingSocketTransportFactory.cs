@@ -15,10 +15,14 @@ namespace Parley.Server.Hosting.Transport;
 internal sealed class PausingSocketTransportFactory(IOptions<SocketTransportOptions> options, ILoggerFactory loggers)
     : IConnectionListenerFactory, IConnectionListenerFactorySelector
 {
+    /// <summary>One reserve for the process, shared by every listener.</summary>
+    private static readonly DescriptorReserve Reserve = new();
+
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint;
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
+        LoadWhatAFailedAcceptNeeds();
         var settings = options.Value;
         var socket = settings.CreateBoundListenSocket(endpoint);
         try
@@ -41,7 +45,25 @@ internal sealed class PausingSocketTransportFactory(IOptions<SocketTransportOpti
                 UnsafePreferInlineScheduling = settings.UnsafePreferInlineScheduling,
             },
             loggers.CreateLogger("Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets"));
-        IConnectionListener listener = new PausingSocketListener(socket, contexts, settings.NoDelay, loggers.CreateLogger<PausingSocketListener>());
+        IConnectionListener listener = new PausingSocketListener(socket, contexts, settings.NoDelay, Reserve, loggers.CreateLogger<PausingSocketListener>());
         return ValueTask.FromResult(listener);
+    }
+
+    /// <summary>
+    /// The first failed accept makes the runtime load System.Diagnostics.StackTrace.dll (the stack
+    /// trace's file and line reader); at the open-file limit that load fails in the middle of
+    /// exception handling. Throwing and reading one such exception at start loads it while
+    /// descriptors are plentiful.
+    /// </summary>
+    private static void LoadWhatAFailedAcceptNeeds()
+    {
+        try
+        {
+            throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.TooManyOpenSockets);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            _ = new System.Diagnostics.StackTrace(e, fNeedFileInfo: true).ToString();
+        }
     }
 }
