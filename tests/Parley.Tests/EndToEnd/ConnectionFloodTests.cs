@@ -60,6 +60,31 @@ public sealed class ConnectionFloodTests
     }
 
     [Fact]
+    public async Task A_node_that_runs_out_of_descriptors_pauses_accepting_keeps_serving_and_never_dies()
+    {
+        // The cap is worked out for 1024 descriptors; lowered to 600 under the running node, the
+        // connections it lets in exhaust them, as a store or Redis holding more than the reserve would.
+        using var node = await StartLimitedAsync();
+        await using var member = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "member"));
+        using (var lower = System.Diagnostics.Process.Start("prlimit", ["--pid", node.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--nofile=600:600"]))
+        {
+            await lower.WaitForExitAsync();
+            Assert.Equal(0, lower.ExitCode);
+        }
+
+        using var halfSent = await SilentSockets.OpenAsync(node.Port, OpenFiles + 100, HalfAHead);
+
+        await member.SendAsync("""{"op":"ping","rid":1}""");
+        await member.ExpectAsync("pong", timeout: TimeSpan.FromSeconds(20));
+        await Eventually.TrueAsync(() => halfSent.ClosedByNode() == halfSent.Count, "the node closes every half-sent head", TimeSpan.FromSeconds(30));
+        Assert.False(node.Process.HasExited, node.Process.Output);
+        Assert.Contains("is paused: TooManyOpenSockets", node.Process.Output, StringComparison.Ordinal);
+        await using var newcomer = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "newcomer"));
+        await newcomer.SendAsync("""{"op":"ping","rid":2}""");
+        await newcomer.ExpectAsync("pong");
+    }
+
+    [Fact]
     public async Task Connections_past_the_cap_are_closed_at_once_and_the_cap_frees_as_connections_go()
     {
         await using var node = await TestNode.StartAsync(new Dictionary<string, string?>
