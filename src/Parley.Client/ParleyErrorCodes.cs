@@ -39,7 +39,7 @@ public static class ParleyErrorCodes
     /// <summary>Joining would exceed the rooms allowed per connection.</summary>
     public const string RoomLimit = "room_limit";
 
-    /// <summary>The connection's or the tenant's publish rate is exhausted; retry later.</summary>
+    /// <summary>The connection's or the tenant's publish rate, or the connection's join rate, is exhausted; retry later.</summary>
     public const string RateLimited = "rate_limited";
 
     /// <summary>The server's store did not commit; nothing was stored. Retry with the same message id.</summary>
@@ -66,6 +66,9 @@ public static class ParleyErrorCodes
 
     /// <summary>An unexpected server fault; the request may be retried.</summary>
     public const string Internal = "internal";
+
+    /// <summary>The node is short of memory and refused an expensive request (a history page); retry later.</summary>
+    public const string Overloaded = "overloaded";
 
     /// <summary>Raised by the client: the request needs a connection and none is open or being reopened.</summary>
     public const string NotConnected = "not_connected";

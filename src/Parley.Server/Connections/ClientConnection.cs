@@ -14,9 +14,11 @@ namespace Parley.Server.Connections;
 /// queue is empty, ever touches the socket's send side. The writer takes every frame queued when
 /// it runs and, through the <see cref="CoalescingStream"/> under the socket, hands them to the
 /// network in one write (up to <see cref="BatchBytes"/>); a lone frame goes out at once. An idle
-/// connection holds no writer task, no buffer, no room table and no publish bucket.
+/// connection holds no writer task, no buffer, no room table and no publish bucket. The queue's
+/// byte budget is the connection's whole outbound budget: the WebSocket's own pongs waiting
+/// behind a stalled write are charged to it too (<see cref="IOutboundBudget"/>).
 /// </summary>
-internal sealed class ClientConnection : IThreadPoolWorkItem
+internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
 {
     /// <summary>How long a close handshake may take before the socket is aborted.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
@@ -45,16 +47,21 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
 
     /// <param name="coalescing">The stream under <paramref name="socket"/> when it can gather frames; null writes frame by frame.</param>
     /// <param name="publishBucket">The publish rate bucket; null until the first publish creates it.</param>
-    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket? publishBucket, ConnectionMetrics metrics, CoalescingStream? coalescing = null)
+    /// <param name="queueBytes">The outbound byte budget; unbounded when not given.</param>
+    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket? publishBucket, ConnectionMetrics metrics, CoalescingStream? coalescing = null, long queueBytes = long.MaxValue)
     {
         Id = id;
         _socket = socket;
         _coalescing = coalescing;
         Principal = principal;
         Inbox = StreamId.User(principal.Tenant, principal.User);
-        _queue = new OutboundQueue(queueCapacity);
+        _queue = new OutboundQueue(queueCapacity, queueBytes);
         PublishBucket = publishBucket;
         _metrics = metrics;
+        if (coalescing is not null)
+        {
+            coalescing.Budget = this;
+        }
     }
 
     public string Id { get; }
@@ -69,6 +76,9 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
 
     /// <summary>The connection's publish rate; created by the read loop on the first publish.</summary>
     public TokenBucket? PublishBucket { get; set; }
+
+    /// <summary>The connection's join rate; created by the read loop on the first join.</summary>
+    public TokenBucket? JoinBucket { get; set; }
 
     /// <summary>
     /// Rooms joined, by room name, for the read loop to change; created on the first join.
@@ -104,6 +114,9 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
 
     public CloseReason? CloseReason => _closeRequested;
 
+    /// <summary>Bytes charged to the outbound budget now: queued frames and pongs behind a stalled write.</summary>
+    public long QueuedBytes => _queue.Bytes;
+
     public bool IsClosing => Volatile.Read(ref _closeRequested) is not null;
 
     public long LastActivity => Volatile.Read(ref _lastActivity);
@@ -136,12 +149,13 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Completes when the queue is at most half full. Replays await this between frames, so a long
-    /// replay is paced by the client's reading speed instead of overflowing the queue.
+    /// Completes when the queue is at most half full, in frames and in bytes. Replays await this
+    /// between frames, so a long replay is paced by the client's reading speed instead of
+    /// overflowing the queue.
     /// </summary>
     public Task WaitForQueueRoomAsync(CancellationToken cancellationToken)
     {
-        if (_queue.Count <= _queue.Capacity / 2 || IsClosing)
+        if (_queue.HasRoom || IsClosing)
         {
             return Task.CompletedTask;
         }
@@ -153,7 +167,7 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
         }
 
         // The writer may have drained the queue between the check and the registration.
-        if (_queue.Count <= _queue.Capacity / 2)
+        if (_queue.HasRoom)
         {
             ReleaseRoomWaiter();
         }
@@ -329,9 +343,23 @@ internal sealed class ClientConnection : IThreadPoolWorkItem
     private void Sent()
     {
         _metrics.FrameOut();
-        if (_roomWaiter is not null && _queue.Count <= _queue.Capacity / 2)
+        if (_roomWaiter is not null && _queue.HasRoom)
         {
             ReleaseRoomWaiter();
         }
+    }
+
+    bool IOutboundBudget.TryCharge(int bytes) => _queue.TryCharge(bytes);
+
+    void IOutboundBudget.Refund(long bytes) => _queue.Refund(bytes);
+
+    void IOutboundBudget.Exceeded()
+    {
+        if (!IsClosing)
+        {
+            _metrics.SlowConsumerClose();
+        }
+
+        Close(Protocol.CloseReason.SlowConsumer, flush: false);
     }
 }

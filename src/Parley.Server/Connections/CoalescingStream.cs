@@ -11,17 +11,36 @@ namespace Parley.Server.Connections;
 /// and go out at once with whatever is appended.
 /// Guarantees: frames reach the inner stream whole and in the order they were appended; one write
 /// to the inner stream at a time (a frame arriving while a write is under way is sent by that
-/// writer's next round); an idle connection holds no buffer.
+/// writer's next round); an idle connection holds no buffer. A control frame arriving while a
+/// write is stalled is charged to the connection's <see cref="Budget"/> (before the connection
+/// exists, to <see cref="UnattachedControlBytes"/>); one that does not fit is dropped and the
+/// connection closed as a slow consumer, so a client that sends pings and reads nothing cannot
+/// grow the buffer.
 /// </summary>
 internal sealed class CoalescingStream(Stream inner) : Stream
 {
     /// <summary>First buffer rented for a batch; it grows by renting larger ones.</summary>
     private const int InitialBuffer = 4 * 1024;
 
+    /// <summary>
+    /// Control-frame bytes kept behind a stalled write before the connection has a budget (during
+    /// the connect handshake): more than any honest client's pings, far less than a buffer to fear.
+    /// </summary>
+    internal const int UnattachedControlBytes = 64 * 1024;
+
     private readonly Lock _gate = new();
     private byte[]? _pending;
     private int _length;
     private bool _sending;
+
+    /// <summary>Control-frame bytes in the batch being appended to, charged to <see cref="Budget"/>.</summary>
+    private int _charged;
+
+    /// <summary>Control-frame bytes kept behind stalled writes before there was a budget.</summary>
+    private int _unattachedCharged;
+
+    /// <summary>The connection's outbound budget, once it has one; null during the handshake.</summary>
+    public IOutboundBudget? Budget { get; set; }
 
     /// <summary>Completes when the send round under way has handed everything to the inner stream.</summary>
     private TaskCompletionSource? _round;
@@ -94,17 +113,46 @@ internal sealed class CoalescingStream(Stream inner) : Stream
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        IOutboundBudget? budget;
         lock (_gate)
         {
-            buffer.Span.CopyTo(Reserve(buffer.Length));
-            _length += buffer.Length;
-            if (_sending)
+            budget = Budget;
+            if (!_sending)
             {
+                buffer.Span.CopyTo(Reserve(buffer.Length));
+                _length += buffer.Length;
+                _sending = true;
+                _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                budget = null;
+            }
+            else if (budget is null ? _unattachedCharged + buffer.Length <= UnattachedControlBytes : budget.TryCharge(buffer.Length))
+            {
+                // Behind a stalled write: the frame waits in memory, charged to the budget.
+                buffer.Span.CopyTo(Reserve(buffer.Length));
+                _length += buffer.Length;
+                if (budget is null)
+                {
+                    _unattachedCharged += buffer.Length;
+                }
+                else
+                {
+                    _charged += buffer.Length;
+                }
+
                 return ValueTask.CompletedTask;
             }
+            else if (budget is null)
+            {
+                throw new IOException("The peer sent control frames faster than it read their answers.");
+            }
+        }
 
-            _sending = true;
-            _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (budget is not null)
+        {
+            // The frame did not fit and is dropped: the connection is closed as a slow consumer,
+            // so no answer is owed any more.
+            budget.Exceeded();
+            return ValueTask.CompletedTask;
         }
 
         return SendPendingAsync(cancellationToken);
@@ -153,6 +201,9 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                     _length = 0;
                     ArrayPool<byte>.Shared.Return(buffer);
                 }
+
+                Refund(_charged);
+                _charged = 0;
             }
         }
 
@@ -164,6 +215,15 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         Dispose(true);
         GC.SuppressFinalize(this);
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Gives charged bytes back to the budget they were charged to.</summary>
+    private void Refund(int charged)
+    {
+        if (charged > 0)
+        {
+            Budget?.Refund(charged);
+        }
     }
 
     /// <summary>Room for <paramref name="bytes"/> more at the end of the batch buffer, grown as needed; called under the gate.</summary>
@@ -196,7 +256,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             while (true)
             {
                 byte[] buffer;
-                int length;
+                int length, charged;
                 lock (_gate)
                 {
                     if (_pending is null || _length == 0)
@@ -208,8 +268,11 @@ internal sealed class CoalescingStream(Stream inner) : Stream
 
                     buffer = _pending;
                     length = _length;
+                    charged = _charged;
                     _pending = null;
                     _length = 0;
+                    _charged = 0;
+                    _unattachedCharged = 0;
                 }
 
                 try
@@ -219,6 +282,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
+                    Refund(charged);
                 }
             }
         }

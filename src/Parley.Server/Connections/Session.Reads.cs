@@ -9,11 +9,56 @@ internal sealed partial class Session
     /// <summary>Default and largest page of a history read.</summary>
     public const int DefaultHistoryLimit = 50, MaxHistoryLimit = 500;
 
+    /// <summary>Bytes a message adds to a page besides its body, id and sender: field names, sequence, timestamp.</summary>
+    private const int MessageOverheadBytes = 96;
+
     private async Task HistoryAsync(ClientFrame frame, CancellationToken cancellationToken)
     {
         var stream = frame.Inbox && frame.Room is null ? connection.Inbox : AllowedRoom(frame);
+        if (services.Memory.IsUnderPressure)
+        {
+            services.Metrics.LimitRefusal("memory");
+            throw new ProtocolException(ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
+        }
+
         var (head, messages) = await ReadHistoryAsync(services.Store, stream, frame.Before, frame.After, frame.Limit, cancellationToken);
+        messages = FitPage(messages, services.Options.Limits.MaxHistoryPageBytes, newest: frame.After is null);
         Reply(ServerFrames.History(frame.Rid, stream, head, messages));
+    }
+
+    /// <summary>
+    /// The longest run of <paramref name="messages"/> (ascending) within <paramref name="maxBytes"/>,
+    /// never fewer than one: the newest ones when paging backwards, so the client pages on with
+    /// <c>before</c> the oldest it got; the oldest ones when paging forwards (<c>after</c>).
+    /// </summary>
+    public static IReadOnlyList<StoredMessage> FitPage(IReadOnlyList<StoredMessage> messages, long maxBytes, bool newest)
+    {
+        long bytes = 0;
+        var kept = 0;
+        while (kept < messages.Count)
+        {
+            var message = messages[newest ? messages.Count - 1 - kept : kept];
+            bytes += message.Body.Length + message.MessageId.Length + message.Sender.Length + MessageOverheadBytes;
+            if (bytes > maxBytes && kept > 0)
+            {
+                break;
+            }
+
+            kept++;
+        }
+
+        if (kept == messages.Count)
+        {
+            return messages;
+        }
+
+        var page = new StoredMessage[kept];
+        for (var i = 0; i < kept; i++)
+        {
+            page[i] = messages[newest ? messages.Count - kept + i : i];
+        }
+
+        return page;
     }
 
     private async Task PresenceAsync(ClientFrame frame, CancellationToken cancellationToken)

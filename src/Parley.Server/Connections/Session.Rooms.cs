@@ -37,6 +37,11 @@ internal sealed partial class Session
             return;
         }
 
+        if (RefuseJoinOverRate(frame))
+        {
+            return;
+        }
+
         var limit = services.TenantLimits.For(Principal.Tenant).RoomsPerConnection;
         if (connection.JoinedRooms.Count >= limit)
         {

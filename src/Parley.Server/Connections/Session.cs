@@ -1,4 +1,5 @@
 using Parley.Server.Auth;
+using Parley.Server.Limits;
 using Parley.Server.Protocol;
 using Parley.Server.Store;
 using Parley.Server.Tenancy;
@@ -141,6 +142,29 @@ internal sealed partial class Session(ClientConnection connection, SessionServic
         }
 
         Reply(ServerFrames.Error(rid, code, message));
+    }
+
+    /// <summary>
+    /// Charges a join to the connection's join rate; true, with an <c>error</c> sent, when it is
+    /// refused. Every join makes presence events for the whole room, so the rate bounds what one
+    /// client can make a room receive; a leave always follows a join, so leaves need no rate.
+    /// </summary>
+    private bool RefuseJoinOverRate(ClientFrame frame)
+    {
+        // Created on the first join, full; it holds at least the tenant's rooms per connection,
+        // so a reconnect that resumes every room it may join is never refused.
+        var limits = services.Options.Limits;
+        var bucket = connection.JoinBucket ??= new TokenBucket(
+            limits.JoinsPerSecond,
+            Math.Max(limits.JoinBurst, services.TenantLimits.For(Principal.Tenant).RoomsPerConnection));
+        if (bucket.TryTake())
+        {
+            return false;
+        }
+
+        services.Metrics.LimitRefusal("join_rate");
+        Reply(ServerFrames.Error(frame.Rid, ErrorCodes.RateLimited, "The connection's join rate is exceeded; retry later."));
+        return true;
     }
 
     /// <summary>A room name from a frame, validated and checked against the token's rooms claim.</summary>

@@ -25,6 +25,7 @@ internal sealed class SessionServices(
     IPublishRateLimiter tenantRates,
     ConnectionRegistry registry,
     ConnectionMetrics metrics,
+    MemoryGuard memory,
     TimeProvider clock,
     ILoggerFactory loggers)
 {
@@ -53,6 +54,8 @@ internal sealed class SessionServices(
     public ConnectionRegistry Registry { get; } = registry;
 
     public ConnectionMetrics Metrics { get; } = metrics;
+
+    public MemoryGuard Memory { get; } = memory;
 
     public TimeProvider Clock { get; } = clock;
 

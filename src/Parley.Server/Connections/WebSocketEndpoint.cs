@@ -76,7 +76,8 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             services.Options.Limits.OutboundQueueFrames,
             publishBucket: null,
             services.Metrics,
-            coalescing)
+            coalescing,
+            services.Options.Limits.OutboundQueueBytes)
         {
             Slot = slot,
         };

@@ -4,6 +4,7 @@ using Parley.Server.Broker;
 using Parley.Server.Cluster;
 using Parley.Server.Connections;
 using Parley.Server.Connections.Upgrade;
+using Parley.Server.Hosting.Transport;
 using Parley.Server.Http;
 using Parley.Server.Limits;
 using Parley.Server.Observability;
@@ -37,6 +38,8 @@ internal static class ParleyNode
         ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
+        // Kestrel warns of every connection refused past Limits:MaxConnections: a flood would flood the log.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.Connections"] = "Error",
     };
 
     /// <param name="configureServices">Runs after every service is registered, so a host (a test) may replace one.</param>
@@ -67,11 +70,25 @@ internal static class ParleyNode
         services.AddSingleton(node);
         services.AddSingleton(TimeProvider.System);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
+        var fileLimit = OpenFileLimit.Current();
+        var connectionCap = OpenFileLimit.ConnectionCap(options.Limits.MaxConnections, fileLimit);
+        if (options.Limits.MaxConnections > 0 && fileLimit is { } limit && options.Limits.MaxConnections > limit - OpenFileLimit.MinimumReserve)
+        {
+            // Past the limit the runtime itself fails (a new thread needs descriptors) and aborts the process.
+            throw new OptionsValidationException(ParleyOptions.Section, typeof(ParleyOptions), [
+                $"Parley:Limits:MaxConnections ({options.Limits.MaxConnections}) must leave {OpenFileLimit.MinimumReserve} of the process's open-file limit ({limit}) free; raise the limit or lower the cap."]);
+        }
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = DefaultMaxRequestBodyBytes;
+            // Past the cap Kestrel closes a new connection at once, so descriptors never run out.
+            k.Limits.MaxConcurrentConnections = connectionCap;
+            // The same deadline as a head the direct upgrade waits for, for heads it passes on.
+            k.Limits.RequestHeadersTimeout = options.Limits.RequestHeadTimeout;
             DirectUpgrade.Install(k);
         });
+        // Registered last, so Kestrel tries it before its own socket transport.
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, PausingSocketTransportFactory>();
 
         if (mode == NodeMode.Cluster)
         {
@@ -89,6 +106,7 @@ internal static class ParleyNode
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        NodeLog.ConnectionCap(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting"), connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
         CoalescingUpgradeFeature.Install(app, DirectUpgrade.Path);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -164,6 +182,7 @@ internal static class ParleyNode
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TenantLimits>();
+        services.AddSingleton<MemoryGuard>();
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SessionServices>();
@@ -174,4 +193,10 @@ internal static class ParleyNode
         services.AddHostedService<DrainService>();
         services.AddHostedService<NodeHeartbeat>();
     }
+}
+
+internal static partial class NodeLog
+{
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The node holds at most {Cap} connections at once (open-file limit {FileLimit}).")]
+    public static partial void ConnectionCap(ILogger logger, string cap, string fileLimit);
 }

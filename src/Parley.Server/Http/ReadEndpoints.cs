@@ -22,7 +22,7 @@ internal static class ReadEndpoints
             .WithSummary("The users present in a room now.");
     }
 
-    private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store)
+    private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store, SessionServices session)
     {
         var (stream, error) = await AuthorizeAsync(room, context, verifier);
         if (stream is null)
@@ -37,7 +37,14 @@ internal static class ReadEndpoints
 
         try
         {
+            if (session.Memory.IsUnderPressure)
+            {
+                session.Metrics.LimitRefusal("memory");
+                return HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
+            }
+
             var (head, messages) = await Session.ReadHistoryAsync(store, stream, before, after, limit, context.RequestAborted);
+            messages = Session.FitPage(messages, session.Options.Limits.MaxHistoryPageBytes, newest: after is null);
             var buffer = new ArrayBufferWriter<byte>();
             using (var w = new Utf8JsonWriter(buffer))
             {

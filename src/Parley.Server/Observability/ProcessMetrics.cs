@@ -19,6 +19,9 @@ internal sealed class ProcessMetrics : IDisposable
         _meter.CreateObservableGauge("parley.process.thread_pool.threads", static () => ThreadPool.ThreadCount, "{thread}", "Thread pool threads that currently exist.");
         _meter.CreateObservableGauge("parley.process.thread_pool.queue.length", static () => ThreadPool.PendingWorkItemCount, "{work_item}", "Work items queued to the thread pool and not yet started.");
         _meter.CreateObservableCounter("parley.process.cpu.time", static () => CpuSeconds(), "s", "Processor time used by the process, user and system together.");
+        // Every connection holds a descriptor: beside the limit, this says how close the node is to refusing connections.
+        _meter.CreateObservableGauge("parley.process.open_files", static () => OpenFiles(), "{file}", "File descriptors the process holds open (sockets included); -1 where unknown.");
+        _meter.CreateObservableGauge("parley.process.open_files.limit", static () => Limits.OpenFileLimit.Current() ?? -1, "{file}", "The process's open-file limit; -1 where unknown or unlimited.");
     }
 
     public void Dispose() => _meter.Dispose();
@@ -35,6 +38,18 @@ internal sealed class ProcessMetrics : IDisposable
         new(GC.CollectionCount(1), new KeyValuePair<string, object?>("gc.generation", "gen1")),
         new(GC.CollectionCount(2), new KeyValuePair<string, object?>("gc.generation", "gen2")),
     ];
+
+    private static long OpenFiles()
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? Directory.EnumerateFileSystemEntries("/proc/self/fd").LongCount() : -1;
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
 
     private static double CpuSeconds()
     {

@@ -132,6 +132,48 @@ public sealed class LimitsOptions
     /// <summary>Frames waiting to be written to one connection before it counts as a slow consumer. Default 1024.</summary>
     public int OutboundQueueFrames { get; set; } = 1024;
 
+    /// <summary>
+    /// Bytes waiting to be written to one connection (queued frames of every kind, and the
+    /// WebSocket's pongs behind a stalled write) before it counts as a slow consumer. Default 4 MiB:
+    /// a few full history pages, while ten thousand stalled clients cannot hold more than 40 GiB.
+    /// </summary>
+    public long OutboundQueueBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest history page in bytes of message bodies and fields; a page is cut (never below one message) to fit. Default 1 MiB.</summary>
+    public int MaxHistoryPageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// TCP connections this node holds at once (WebSocket, HTTP, and those still sending their
+    /// request head); past it a new connection is closed at once. 0: automatic, the process's
+    /// open-file limit less a reserve of 512 or a tenth of it, whichever is more, for the runtime's
+    /// own files (about 300), the store, Redis and PostgreSQL. Default 0.
+    /// </summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Time a new TCP connection has to send its whole request head; past it the connection is
+    /// closed (with 408 when part of a head arrived). Default 10 s: a head is one packet, even on a
+    /// slow mobile network, and a silent socket must not hold a file descriptor for long.
+    /// </summary>
+    public TimeSpan RequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Resident memory of the node above which it refuses expensive work: history pages
+    /// (<c>overloaded</c>) and new WebSocket connections (HTTP 503). 0: automatic, 85% of the memory
+    /// available to the process (the container's limit, else the machine's). Default 0.
+    /// </summary>
+    public long MemoryLimitBytes { get; set; }
+
+    /// <summary>Sustained joins per second per connection; leaves are never refused (each follows a join). Default 10.</summary>
+    public double JoinsPerSecond { get; set; } = 10;
+
+    /// <summary>
+    /// Joins a connection may make at once before the rate applies. The connection's bucket holds
+    /// this or its tenant's RoomsPerConnection, whichever is more, so a reconnect that resumes every
+    /// room it may join is never refused. Default 100.
+    /// </summary>
+    public int JoinBurst { get; set; } = 100;
+
     /// <summary>Time a new connection has to send <c>connect</c>. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 

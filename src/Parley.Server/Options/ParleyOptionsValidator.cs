@@ -54,6 +54,13 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         Require(limits.OnlineUsersPerTenant >= 0, "Parley:Limits:OnlineUsersPerTenant must not be negative.");
         Require(limits.NewConnectionsPerSecond >= 0 && limits.NewConnectionsBurst >= 1, "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1.");
         Require(limits.OutboundQueueFrames >= 16, "Parley:Limits:OutboundQueueFrames must be at least 16.");
+        Require(limits.MaxHistoryPageBytes >= limits.MaxMessageBytes, "Parley:Limits:MaxHistoryPageBytes must be at least MaxMessageBytes.");
+        Require(limits.OutboundQueueBytes >= 2L * limits.MaxHistoryPageBytes, "Parley:Limits:OutboundQueueBytes must be at least twice MaxHistoryPageBytes.");
+        Require(limits.MaxConnections >= 0, "Parley:Limits:MaxConnections must be 0 (automatic) or positive.");
+        Require(limits.RequestHeadTimeout > TimeSpan.Zero && limits.RequestHeadTimeout <= TimeSpan.FromMinutes(5), "Parley:Limits:RequestHeadTimeout must be between 0 and 5 minutes.");
+        Require(limits.MemoryLimitBytes == 0 || limits.MemoryLimitBytes >= 64L * 1024 * 1024, "Parley:Limits:MemoryLimitBytes must be 0 (automatic) or at least 64 MiB.");
+        Require(limits.JoinsPerSecond > 0, "Parley:Limits:JoinsPerSecond must be positive.");
+        Require(limits.JoinBurst >= 1, "Parley:Limits:JoinBurst must be at least 1.");
         Require(limits.ConnectTimeout > TimeSpan.Zero, "Parley:Limits:ConnectTimeout must be positive.");
         Require(limits.PingInterval > TimeSpan.Zero, "Parley:Limits:PingInterval must be positive.");
         Require(limits.IdleTimeout > limits.PingInterval, "Parley:Limits:IdleTimeout must be longer than PingInterval.");

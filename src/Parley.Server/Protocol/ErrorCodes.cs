@@ -26,6 +26,7 @@ internal static class ErrorCodes
     public const string TokenExpired = "token_expired";
     public const string TokenMismatch = "token_mismatch";
     public const string Internal = "internal";
+    public const string Overloaded = "overloaded";
 
     // HTTP only.
     public const string BadRequest = "bad_request";

@@ -162,6 +162,69 @@ public sealed class CoalescingStreamTests
         Assert.Equal(2, inner.Writes.Count);
     }
 
+    [Fact]
+    public async Task Control_frames_behind_a_stalled_write_are_charged_and_refunded_and_one_past_the_budget_closes_the_connection()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var inner = new RecordingStream { Gate = gate };
+        var budget = new Budget(limit: 20);
+        var stream = new CoalescingStream(inner) { Budget = budget };
+        stream.AppendTextFrame("stalled"u8);
+        var send = stream.SendAppendedAsync(CancellationToken.None);
+
+        await stream.WriteAsync(new byte[8]);
+        await stream.WriteAsync(new byte[8]);
+        await stream.WriteAsync(new byte[8]);
+
+        Assert.Equal(16, budget.Charged);
+        Assert.Equal(1, budget.Exceeded);
+        Assert.Equal(16, stream.PendingBytes);
+        gate.SetResult();
+        await send;
+        Assert.Equal(0, budget.Charged);
+    }
+
+    [Fact]
+    public async Task Before_the_connection_has_a_budget_control_frames_behind_a_stalled_write_are_bounded_too()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = new CoalescingStream(new RecordingStream { Gate = gate });
+        stream.AppendTextFrame("stalled"u8);
+        var send = stream.SendAppendedAsync(CancellationToken.None);
+        var pong = new byte[127];
+
+        for (var i = 0; i < CoalescingStream.UnattachedControlBytes / pong.Length; i++)
+        {
+            await stream.WriteAsync(pong);
+        }
+
+        await Assert.ThrowsAsync<IOException>(async () => await stream.WriteAsync(pong));
+        gate.SetResult();
+        await send;
+    }
+
+    private sealed class Budget(long limit) : IOutboundBudget
+    {
+        public long Charged { get; private set; }
+
+        public int Exceeded { get; private set; }
+
+        public bool TryCharge(int bytes)
+        {
+            if (Charged + bytes > limit)
+            {
+                return false;
+            }
+
+            Charged += bytes;
+            return true;
+        }
+
+        public void Refund(long bytes) => Charged -= bytes;
+
+        void IOutboundBudget.Exceeded() => Exceeded++;
+    }
+
     private sealed class RecordingStream : Stream
     {
         private readonly MemoryStream _all = new();

@@ -138,6 +138,76 @@ public sealed class OutboundQueueTests
         Assert.Equal(64, Drain(queue).Count);
     }
 
+    [Fact]
+    public void A_durable_frame_past_the_byte_budget_overflows_even_with_frames_to_spare()
+    {
+        var queue = new OutboundQueue(100, capacityBytes: 10);
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Sized(1, 6, FrameClass.MustDeliver)));
+
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Sized(2, 6, FrameClass.MustDeliver)));
+        Assert.Equal(6, queue.Bytes);
+    }
+
+    [Fact]
+    public void A_durable_frame_past_the_byte_budget_evicts_ephemeral_frames_to_fit()
+    {
+        var queue = new OutboundQueue(100, capacityBytes: 10);
+        queue.TryEnqueue(Sized(1, 4, FrameClass.Ephemeral));
+        queue.TryEnqueue(Sized(2, 4, FrameClass.MustDeliver));
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Sized(3, 6, FrameClass.MustDeliver)));
+
+        Assert.Equal(1, queue.Dropped);
+        Assert.Equal(10, queue.Bytes);
+        Assert.Equal([2, 3], Drain(queue));
+        Assert.Equal(0, queue.Bytes);
+    }
+
+    [Fact]
+    public void A_frame_larger_than_the_whole_budget_is_taken_by_an_empty_queue_only()
+    {
+        var queue = new OutboundQueue(100, capacityBytes: 10);
+
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Sized(1, 50, FrameClass.MustDeliver)));
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Sized(2, 50, FrameClass.MustDeliver)));
+    }
+
+    [Fact]
+    public void Charged_control_bytes_count_against_the_budget_until_refunded()
+    {
+        var queue = new OutboundQueue(100, capacityBytes: 10);
+        Assert.True(queue.TryCharge(8));
+
+        Assert.False(queue.TryCharge(3));
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Sized(1, 3, FrameClass.MustDeliver)));
+        Assert.False(queue.HasRoom);
+
+        queue.Refund(8);
+        Assert.True(queue.HasRoom);
+        Assert.Equal(EnqueueResult.Queued, queue.TryEnqueue(Sized(1, 3, FrameClass.MustDeliver)));
+    }
+
+    [Fact]
+    public void A_queue_has_room_while_at_most_half_full_in_frames_and_in_bytes()
+    {
+        var queue = new OutboundQueue(4, capacityBytes: 100);
+        queue.TryEnqueue(Sized(1, 50, FrameClass.MustDeliver));
+        Assert.True(queue.HasRoom);
+
+        queue.TryEnqueue(Sized(2, 1, FrameClass.MustDeliver));
+        Assert.False(queue.HasRoom);
+
+        queue.TryDequeue(out _);
+        Assert.True(queue.HasRoom);
+    }
+
+    private static OutboundFrame Sized(int id, int length, FrameClass frameClass)
+    {
+        var data = new byte[length];
+        data[0] = (byte)id;
+        return new OutboundFrame(data, frameClass);
+    }
+
     private static OutboundQueue Full(params OutboundFrame[] frames)
     {
         var queue = new OutboundQueue(frames.Length);

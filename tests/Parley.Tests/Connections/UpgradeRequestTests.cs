@@ -30,6 +30,30 @@ public sealed class UpgradeRequestTests
         return UpgradeRequest.TryParse(new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length), "/v1/ws");
     }
 
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("GE", true)]
+    [InlineData("GET /v1", true)]
+    [InlineData("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgr", true)]
+    [InlineData("GET /v1/ws HTTP/1.1\r\nHost: x\r\n\r\n", false)]
+    [InlineData("POST /api/v1/rooms/a/messages HTTP/1.1\r\n", false)]
+    [InlineData("GET /api/v1/health", false)]
+    [InlineData("\u0016\u0003\u0001\u0002\u0000", false)]
+    public void Only_the_unfinished_start_of_an_upgrade_to_the_path_is_waited_for(string arrived, bool wait)
+    {
+        var bytes = Encoding.Latin1.GetBytes(arrived);
+
+        Assert.Equal(wait, UpgradeRequest.MayBecomeUpgrade(new ReadOnlySequence<byte>(bytes), "/v1/ws"));
+    }
+
+    [Fact]
+    public void A_head_that_reaches_the_largest_size_read_here_is_not_waited_for()
+    {
+        var bytes = Encoding.ASCII.GetBytes("GET /v1/ws HTTP/1.1\r\nX-Long: " + new string('a', UpgradeRequest.MaxHeadBytes));
+
+        Assert.False(UpgradeRequest.MayBecomeUpgrade(new ReadOnlySequence<byte>(bytes), "/v1/ws"));
+    }
+
     [Fact]
     public void A_plain_upgrade_is_taken_with_its_key_and_head_length()
     {

@@ -68,9 +68,14 @@ public sealed class ResumeTests : IAsyncLifetime
             await fast.SendAsync($$"""{"op":"send","rid":{{i}},"room":"firehose","id":"f{{i}}","body":"{{body}}"}""");
         }
 
-        await Eventually.TrueAsync(() => fast.All("ack").Count == Count, "every send is acknowledged", TimeSpan.FromSeconds(60));
+        // The slow client reads again as soon as the node has cut it off, well within the close's grace.
+        await Eventually.TrueAsync(
+            async () => await _node.MetricAsync("parley_connections_slow_consumer_closes_total") >= 1 || fast.All("ack").Count == Count,
+            "the slow client is cut off or every send is acknowledged",
+            TimeSpan.FromSeconds(60));
         slow.ResumeReading();
         Assert.Equal(4001, await slow.ExpectClosedAsync(TimeSpan.FromSeconds(30)));
+        await Eventually.TrueAsync(() => fast.All("ack").Count == Count, "every send is acknowledged", TimeSpan.FromSeconds(60));
         var received = slow.All("msg").Select(m => m.GetProperty("seq").GetInt64()).ToList();
         Assert.True(received.Count < Count, "the slow consumer was cut off before receiving everything");
         Assert.Equal(Enumerable.Range(1, received.Count).Select(i => (long)i), received);

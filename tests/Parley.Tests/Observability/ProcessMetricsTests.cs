@@ -24,6 +24,8 @@ public sealed class ProcessMetricsTests
         Assert.True(Value(lines, "parley_process_thread_pool_queue_length") >= 0);
         Assert.Contains("# TYPE parley_process_cpu_time_seconds_total counter", lines);
         Assert.True(Value(lines, "parley_process_cpu_time_seconds_total") > 0);
+        Assert.True(Value(lines, "parley_process_open_files") > 0);
+        Assert.True(Value(lines, "parley_process_open_files_limit") >= Value(lines, "parley_process_open_files"));
     }
 
     private static double Value(string[] lines, string name) =>

@@ -40,6 +40,13 @@ public sealed class ParleyOptionsValidatorTests
         { "negative new connections rate", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
         { "zero new connections burst", "Parley:Limits:NewConnectionsPerSecond must not be negative and NewConnectionsBurst at least 1." },
         { "small outbound queue", "Parley:Limits:OutboundQueueFrames must be at least 16." },
+        { "history page below a message", "Parley:Limits:MaxHistoryPageBytes must be at least MaxMessageBytes." },
+        { "outbound bytes below two pages", "Parley:Limits:OutboundQueueBytes must be at least twice MaxHistoryPageBytes." },
+        { "negative max connections", "Parley:Limits:MaxConnections must be 0 (automatic) or positive." },
+        { "zero request head timeout", "Parley:Limits:RequestHeadTimeout must be between 0 and 5 minutes." },
+        { "tiny memory limit", "Parley:Limits:MemoryLimitBytes must be 0 (automatic) or at least 64 MiB." },
+        { "zero join rate", "Parley:Limits:JoinsPerSecond must be positive." },
+        { "zero join burst", "Parley:Limits:JoinBurst must be at least 1." },
         { "zero connect timeout", "Parley:Limits:ConnectTimeout must be positive." },
         { "zero ping interval", "Parley:Limits:PingInterval must be positive." },
         { "idle timeout equal to ping interval", "Parley:Limits:IdleTimeout must be longer than PingInterval." },
@@ -257,6 +264,13 @@ public sealed class ParleyOptionsValidatorTests
             case "negative new connections rate": o.Limits.NewConnectionsPerSecond = -1; break;
             case "zero new connections burst": o.Limits.NewConnectionsBurst = 0; break;
             case "small outbound queue": o.Limits.OutboundQueueFrames = 15; break;
+            case "history page below a message": o.Limits.MaxHistoryPageBytes = o.Limits.MaxMessageBytes - 1; break;
+            case "outbound bytes below two pages": o.Limits.OutboundQueueBytes = (2L * o.Limits.MaxHistoryPageBytes) - 1; break;
+            case "negative max connections": o.Limits.MaxConnections = -1; break;
+            case "zero request head timeout": o.Limits.RequestHeadTimeout = TimeSpan.Zero; break;
+            case "tiny memory limit": o.Limits.MemoryLimitBytes = 1024; break;
+            case "zero join rate": o.Limits.JoinsPerSecond = 0; break;
+            case "zero join burst": o.Limits.JoinBurst = 0; break;
             case "zero connect timeout": o.Limits.ConnectTimeout = TimeSpan.Zero; break;
             case "zero ping interval": o.Limits.PingInterval = TimeSpan.Zero; break;
             case "idle timeout equal to ping interval": o.Limits.IdleTimeout = o.Limits.PingInterval; break;

@@ -53,9 +53,16 @@ internal sealed class ParleyProcess : IDisposable
     public static ParleyProcess StartAsOrdinaryUser(string user, IReadOnlyDictionary<string, string?> environment, params string[] args)
         => Start(Parley.Server.Cluster.Local.LocalProcess.IsRoot ? user : null, environment, args);
 
-    private static ParleyProcess Start(string? runAs, IReadOnlyDictionary<string, string?> environment, string[] args)
+    /// <summary>
+    /// Starts the program with its open-file limit (soft and hard) set to <paramref name="openFiles"/>,
+    /// through util-linux's <c>prlimit</c>, as a service manager's <c>LimitNOFILE</c> would.
+    /// </summary>
+    public static ParleyProcess StartWithOpenFileLimit(int openFiles, params string[] args)
+        => Start(null, new Dictionary<string, string?>(), args, openFiles);
+
+    private static ParleyProcess Start(string? runAs, IReadOnlyDictionary<string, string?> environment, string[] args, int? openFiles = null)
     {
-        var info = new ProcessStartInfo(runAs is null ? "dotnet" : "runuser")
+        var info = new ProcessStartInfo(runAs is not null ? "runuser" : openFiles is not null ? "prlimit" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -64,6 +71,13 @@ internal sealed class ParleyProcess : IDisposable
         if (runAs is not null)
         {
             foreach (var arg in new[] { "-u", runAs, "--", "dotnet" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+        else if (openFiles is { } limit)
+        {
+            foreach (var arg in new[] { $"--nofile={limit}:{limit}", "--", "dotnet" })
             {
                 info.ArgumentList.Add(arg);
             }

@@ -89,6 +89,15 @@ internal sealed class TestNode : IAsyncDisposable
         return request;
     }
 
+    /// <summary>The sum of every series of the metric <paramref name="name"/> (its Prometheus name) in the node's <c>/metrics</c> now.</summary>
+    public async Task<double> MetricAsync(string name)
+    {
+        var text = await Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        return text.Split('\n')
+            .Where(line => line.StartsWith(name + " ", StringComparison.Ordinal) || line.StartsWith(name + "{", StringComparison.Ordinal))
+            .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Stops the node as SIGTERM would: drain, then shut down.</summary>
     public Task StopAsync() => _app.StopAsync();
 

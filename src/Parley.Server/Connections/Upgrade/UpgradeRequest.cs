@@ -18,6 +18,38 @@ internal sealed record UpgradeRequest(int HeadLength, string Key, string? Bearer
     private static ReadOnlySpan<byte> HeadEnd => "\r\n\r\n"u8;
 
     /// <summary>
+    /// True while <paramref name="buffer"/> is the unfinished start of what may become an upgrade
+    /// request for <paramref name="path"/>: it begins as one (<c>GET</c> and the path, as far as it
+    /// goes) and holds no end of head within <see cref="MaxHeadBytes"/>. Anything else (another
+    /// method or path, TLS, a complete head, too many bytes) is decided at once.
+    /// </summary>
+    public static bool MayBecomeUpgrade(ReadOnlySequence<byte> buffer, string path)
+    {
+        if (buffer.Length >= MaxHeadBytes)
+        {
+            return false;
+        }
+
+        Span<byte> start = stackalloc byte[4 + path.Length];
+        "GET "u8.CopyTo(start);
+        for (var i = 0; i < path.Length; i++)
+        {
+            start[4 + i] = (byte)path[i];
+        }
+
+        var prefix = (int)Math.Min(buffer.Length, start.Length);
+        Span<byte> arrived = stackalloc byte[prefix];
+        buffer.Slice(0, prefix).CopyTo(arrived);
+        if (!arrived.SequenceEqual(start[..prefix]))
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> head = buffer.IsSingleSegment ? buffer.FirstSpan : buffer.ToArray();
+        return head.IndexOf(HeadEnd) < 0;
+    }
+
+    /// <summary>
     /// The upgrade request at the start of <paramref name="buffer"/> for <paramref name="path"/>
     /// (query string allowed), or null when the buffer does not begin with a complete, plain one.
     /// </summary>

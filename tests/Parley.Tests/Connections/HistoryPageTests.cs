@@ -1,0 +1,27 @@
+using Parley.Server.Connections;
+using Parley.Server.Store;
+using Parley.Server.Tenancy;
+
+namespace Parley.Tests.Connections;
+
+public sealed class HistoryPageTests
+{
+    private static readonly StoredMessage[] Ten = [.. Enumerable.Range(1, 10).Select(seq =>
+        new StoredMessage(StreamId.Room("acme", "r"), seq, $"m{seq}", "alice", DateTimeOffset.UnixEpoch, new byte[1000]))];
+
+    [Fact]
+    public void A_page_within_the_bytes_is_kept_whole()
+        => Assert.Same(Ten, Session.FitPage(Ten, 1_000_000, newest: true));
+
+    [Fact]
+    public void Paging_backwards_keeps_the_newest_messages_that_fit()
+        => Assert.Equal([8L, 9, 10], Session.FitPage(Ten, 3500, newest: true).Select(m => m.Seq));
+
+    [Fact]
+    public void Paging_forwards_keeps_the_oldest_messages_that_fit()
+        => Assert.Equal([1L, 2, 3], Session.FitPage(Ten, 3500, newest: false).Select(m => m.Seq));
+
+    [Fact]
+    public void A_page_never_holds_fewer_than_one_message()
+        => Assert.Equal([10L], Session.FitPage(Ten, 1, newest: true).Select(m => m.Seq));
+}
