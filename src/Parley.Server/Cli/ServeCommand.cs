@@ -32,6 +32,8 @@ internal static class ServeCommand
                 return 2;
             }
 
+            // Once listening, one line says what started and where, so the first minutes need no guessing.
+            app.Lifetime.ApplicationStarted.Register(() => StartupLine.Log(app));
             await app.RunAsync();
             return 0;
         });

@@ -47,6 +47,11 @@ public sealed class CommandLineTests : IDisposable
         var health = await http.GetFromJsonAsync<JsonElement>("/api/v1/health");
         Assert.Equal("embedded", health.GetProperty("mode").GetString());
         Assert.True(File.Exists(Path.Combine(_data, "parley.db")));
+        await Eventually.TrueAsync(() => server.Output.Contains("started in embedded mode", StringComparison.Ordinal), "the node logs what started");
+        var started = server.Output.Split('\n').Single(l => l.Contains("started in embedded mode", StringComparison.Ordinal));
+        Assert.Contains(health.GetProperty("node").GetString()!, started, StringComparison.Ordinal);
+        Assert.Contains(Path.GetFullPath(_data), started, StringComparison.Ordinal);
+        Assert.Contains($"ws://127.0.0.1:{port}/v1/ws", started, StringComparison.Ordinal);
 
         var client = await RawClient.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/v1/ws"), token);
         Assert.Equal("alice", client.All("connected")[0].GetProperty("user").GetString());

@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Parley.Server.Options;
+
+namespace Parley.Server.Hosting;
+
+/// <summary>The line a node logs once it listens: its mode, id, data directory and WebSocket endpoints.</summary>
+internal static partial class StartupLine
+{
+    public static void Log(WebApplication app)
+    {
+        var node = app.Services.GetRequiredService<NodeIdentity>();
+        var options = app.Services.GetRequiredService<IOptions<ParleyOptions>>().Value;
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var endpoints = string.Join(", ", addresses.Select(a => a.Replace("http://", "ws://", StringComparison.Ordinal).Replace("https://", "wss://", StringComparison.Ordinal).TrimEnd('/') + "/v1/ws"));
+        var mode = options.IsCluster ? "cluster" : "embedded";
+        var data = options.IsCluster ? "PostgreSQL" : Path.GetFullPath(options.DataDirectory);
+        Started(app.Logger, mode, node.Id, data, endpoints);
+    }
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Parley node {NodeId} started in {Mode} mode; data: {Data}; WebSocket: {Endpoints}; protocol and operations: docs/ in the repository.")]
+    private static partial void Started(ILogger logger, string mode, string nodeId, string data, string endpoints);
+}
