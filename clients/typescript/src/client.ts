@@ -158,7 +158,7 @@ export class ParleyClient {
   join(room: string, opts: { since?: number } = {}): Promise<JoinResult> {
     const since = opts.since;
     if (since !== undefined && (!Number.isInteger(since) || since < 0)) {
-      return Promise.reject(new ParleyError("invalid_argument", "since must be a non-negative integer."));
+      return Promise.reject(new ParleyError(clientErrorCodes.invalidArgument, "since must be a non-negative integer."));
     }
     if (since !== undefined) {
       this.positions.startRoomAt(room, since);
@@ -261,10 +261,10 @@ export class ParleyClient {
 
   private page(target: { room: string } | { inbox: true }, opts: HistoryOptions): Promise<HistoryPage> {
     if (opts.before !== undefined && opts.after !== undefined) {
-      return Promise.reject(new ParleyError("invalid_argument", "Page either backwards (before) or forwards (after), not both."));
+      return Promise.reject(new ParleyError(clientErrorCodes.invalidArgument, "Page either backwards (before) or forwards (after), not both."));
     }
     if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 500)) {
-      return Promise.reject(new ParleyError("invalid_argument", "limit must be an integer from 1 to 500."));
+      return Promise.reject(new ParleyError(clientErrorCodes.invalidArgument, "limit must be an integer from 1 to 500."));
     }
     const query: { before?: number; after?: number; limit?: number } = {};
     if (opts.before !== undefined) query.before = opts.before;
@@ -325,7 +325,7 @@ export class ParleyClient {
         const end = await conn.ended;
         this.deactivate(conn, end);
         if (this.isClosed()) return;
-        if (isTerminalClose(end.code)) {
+        if (isTerminalClose(end.code) || this.cannotRenewAfter(end.code)) {
           this.enterClosed(end.code, end.reason || closeCodeName(end.code));
           return;
         }
@@ -335,7 +335,7 @@ export class ParleyClient {
       } catch (e) {
         if (this.isClosed()) return;
         const error = e instanceof ParleyError ? e : new ParleyError(clientErrorCodes.connectFailed, String(e));
-        if (isTerminalClose(error.closeCode)) {
+        if (isTerminalClose(error.closeCode) || this.cannotRenewAfter(error.closeCode)) {
           this.enterClosed(error.closeCode, error.code, error);
           return;
         }
@@ -467,6 +467,11 @@ export class ParleyClient {
     if (this.stateName === "closed") return;
     if (event.state !== "resumed") this.stateName = event.state;
     this.emitter.emit("state", event);
+  }
+
+  /** A fixed token that expired cannot be replaced: reconnecting with it would only be refused again. */
+  private cannotRenewAfter(code: number | undefined): boolean {
+    return code === TOKEN_EXPIRED_CLOSE && typeof this.options.token === "string";
   }
 
   /** A method, not a field comparison, because the state changes behind every await. */

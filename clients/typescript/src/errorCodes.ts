@@ -52,6 +52,8 @@ export const clientErrorCodes = {
   unexpectedReply: "unexpected_reply",
   /** The connection could not be opened or dropped before `connected`. */
   connectFailed: "connect_failed",
+  /** A method's argument is out of range (a negative since, a history limit above 500…); the message names it. */
+  invalidArgument: "invalid_argument",
   /** An option given to the constructor is missing or out of range; the message names it. */
   invalidOptions: "invalid_options",
   /** Reported through the "error" event: an in-band token refresh failed; the node closes with 4003 at expiry if none succeeds, and the reconnect fetches a new token. */

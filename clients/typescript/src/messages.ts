@@ -15,7 +15,7 @@ export interface ParleyMessage {
   id: string;
   /** The sender: a user id, or an API key id (`ak-…`) when `fromKind` is `"api_key"`. */
   from: string;
-  /** `"api_key"` for a message a tenant's backend published with an API key; `"user"` otherwise. Trust it, not the shape of `from`. */
+  /** `"api_key"` for a message a tenant's backend published with an API key, `"user"` for a user's; absent for a kind newer than this client. Trust it, not the shape of `from`. */
   fromKind?: "user" | "api_key";
   body: unknown;
   /** Server time of the commit, ISO 8601 UTC with milliseconds. */
@@ -87,10 +87,12 @@ export function toParleyMessage(wire: WireMessage): ParleyMessage {
     seq: wire.seq,
     id: wire.id,
     from: wire.from,
-    fromKind: wire.from_kind === "api_key" ? "api_key" : "user",
     body: wire.body,
     at: wire.ts,
   };
+  // A message without from_kind is a user's; a kind this version does not know is neither.
+  if (wire.from_kind === undefined) message.fromKind = "user";
+  else if (wire.from_kind === "api_key") message.fromKind = "api_key";
   if (wire.room !== undefined) {
     message.room = wire.room;
   } else {

@@ -23,7 +23,8 @@ export interface ParleyClientOptions {
    * The JWT, or a callback that supplies it. The callback is asked for the first connection, after
    * a `4003 token_expired` close, when the cached token is within `tokenRefreshMarginMs` of its
    * expiry, and for the in-band `refresh` sent that long before the expiry the node reported.
-   * The token travels in the first frame, never in the URL (URLs end up in logs).
+   * The token travels in the first frame, never in the URL (URLs end up in logs). A fixed string
+   * cannot be renewed: the client then closes on `4003 token_expired` instead of reconnecting.
    */
   token: TokenSource;
   /** The WebSocket constructor (default: the global `WebSocket`; required in Node 20: pass `ws`). */
@@ -73,7 +74,12 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** A URL relative to the page (`/v1/ws`) becomes absolute, with `ws:`/`wss:` following the page's scheme. */
 export function resolveUrl(url: string): string {
   const location = (globalThis as { location?: { href: string } }).location;
-  const absolute = location ? new URL(url, location.href) : new URL(url);
+  let absolute: URL;
+  try {
+    absolute = location ? new URL(url, location.href) : new URL(url);
+  } catch {
+    throw new ParleyError("invalid_options", `url must be an absolute ws: or wss: URL (or a path, in a browser page); it is ${url}.`);
+  }
   if (absolute.protocol === "http:") absolute.protocol = "ws:";
   if (absolute.protocol === "https:") absolute.protocol = "wss:";
   if (absolute.protocol !== "ws:" && absolute.protocol !== "wss:") {

@@ -203,6 +203,26 @@ describe("ParleyClient", () => {
     await t.client.close();
   });
 
+  it("closes on 4003 when given a fixed token, which it cannot renew", async () => {
+    const t = setup({ token: "fixed" });
+    await connect(t);
+    t.fake.last().serverClose(4003, "token_expired");
+    await settle();
+    expect(t.states.at(-1)).toEqual({ state: "closed", code: 4003, reason: "token_expired" });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(t.fake.sockets.length).toBe(1);
+  });
+
+  it("marks a message from an API key, a user's as a user's, and an unknown kind as neither", async () => {
+    const t = setup();
+    await connect(t);
+    t.fake.last().receive({ ...msg("r", 1), from: "ak-3f1363d7996b", from_kind: "api_key" });
+    t.fake.last().receive(msg("r", 2));
+    t.fake.last().receive({ ...msg("r", 3), from_kind: "robot" });
+    expect(t.messages.map((m) => m.fromKind)).toEqual(["api_key", "user", undefined]);
+    await t.client.close();
+  });
+
   it("reuses the cached token on a reconnect that is not about the token", async () => {
     let n = 0;
     const t = setup({ token: () => `tok-${++n}` });

@@ -55,13 +55,14 @@ export class ParleyNode {
   private process: ChildProcess | undefined;
   private output = "";
 
-  private constructor(readonly port: number, readonly dataDir: string) {}
+  private constructor(readonly port: number, readonly dataDir: string, private readonly settings: Record<string, string>) {}
 
-  static async start(): Promise<ParleyNode> {
+  /** `settings`: configuration as environment variables (`Parley__Limits__…`), over the fast defaults. */
+  static async start(settings: Record<string, string> = {}): Promise<ParleyNode> {
     if (!existsSync(parleyDll)) {
       throw new Error(`The node program ${parleyDll} does not exist: run 'dotnet build Parley.sln -c Release' first, or set PARLEY_DLL.`);
     }
-    const node = new ParleyNode(await freePort(), mkdtempSync(join(tmpdir(), "parley-ts-")));
+    const node = new ParleyNode(await freePort(), mkdtempSync(join(tmpdir(), "parley-ts-")), settings);
     await node.begin();
     return node;
   }
@@ -110,7 +111,7 @@ export class ParleyNode {
   /** Starts the node again on the same port and data directory. */
   async begin(): Promise<void> {
     const child = spawn("dotnet", [parleyDll, "serve", "--urls", this.httpUrl, "--data", this.dataDir], {
-      env: { ...process.env, ...fastSettings },
+      env: { ...process.env, ...fastSettings, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
