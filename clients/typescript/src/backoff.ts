@@ -5,13 +5,16 @@
  */
 export class Backoff {
   private attemptCount = 0;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
+  private readonly random: () => number;
 
   /** `random` returns a value in [0, 1); Math.random when omitted. */
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-    private readonly random: () => number = Math.random,
-  ) {}
+  constructor(initialMs: number, maxMs: number, random: () => number = Math.random) {
+    this.initialMs = initialMs;
+    this.maxMs = maxMs;
+    this.random = random;
+  }
 
   /** Failed attempts since the last reset. */
   get attempt(): number {

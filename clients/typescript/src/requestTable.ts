@@ -28,8 +28,12 @@ interface Entry extends PendingRequest {
 export class RequestTable {
   private readonly entries = new Map<Rid, Entry>();
   private lastRid = 0;
+  private readonly capacity: number;
 
-  constructor(private readonly capacity: number) {}
+  /** `capacity`: how many requests may wait at once (the client's maxBufferedMessages). */
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
 
   get size(): number {
     return this.entries.size;

@@ -10,9 +10,12 @@ export class ResumeProgress {
   private readonly awaitingAnswer: string[];
   private readonly heads = new Map<string, number>();
   private delivered = 0;
+  private readonly inboxHead: number | undefined;
 
-  constructor(rooms: readonly string[], private readonly inboxHead: number | undefined) {
+  /** `inboxHead`: the inbox head `connected` reported, when the inbox was resumed. */
+  constructor(rooms: readonly string[], inboxHead: number | undefined) {
     this.awaitingAnswer = [...rooms];
+    this.inboxHead = inboxHead;
   }
 
   get caughtUp(): number {

@@ -32,8 +32,10 @@ export function fakeWebSocket(): { ctor: new (url: string) => FakeSocket; socket
     onclose: FakeSocket["onclose"] = null;
     onerror: FakeSocket["onerror"] = null;
     readonly sent: Array<Record<string, unknown>> = [];
+    readonly url: string;
 
-    constructor(readonly url: string) {
+    constructor(url: string) {
+      this.url = url;
       sockets.push(this);
     }
 

@@ -55,7 +55,15 @@ export class ParleyNode {
   private process: ChildProcess | undefined;
   private output = "";
 
-  private constructor(readonly port: number, readonly dataDir: string, private readonly settings: Record<string, string>) {}
+  readonly port: number;
+  readonly dataDir: string;
+  private readonly settings: Record<string, string>;
+
+  private constructor(port: number, dataDir: string, settings: Record<string, string>) {
+    this.port = port;
+    this.dataDir = dataDir;
+    this.settings = settings;
+  }
 
   /** `settings`: configuration as environment variables (`Parley__Limits__…`), over the fast defaults. */
   static async start(settings: Record<string, string> = {}): Promise<ParleyNode> {
