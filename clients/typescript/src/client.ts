@@ -1,6 +1,6 @@
 import { Backoff } from "./backoff.js";
 import { closeCodeName, isTerminalClose, NORMAL_CLOSURE, TOKEN_EXPIRED_CLOSE } from "./closeCodes.js";
-import { Connection, type ConnectionEnd } from "./connection.js";
+import { connectError, Connection, type ConnectionEnd } from "./connection.js";
 import type { ConnectionStateEvent, ConnectionStateName } from "./connectionState.js";
 import { clientErrorCodes } from "./errorCodes.js";
 import { ParleyError } from "./errors.js";
@@ -20,6 +20,8 @@ import type { PendingRequest } from "./requestTable.js";
 import { RequestTable } from "./requestTable.js";
 import { ResumeProgress } from "./resumeProgress.js";
 import { StreamPositions } from "./streamPositions.js";
+import { TimerGroup } from "./timerGroup.js";
+import { TokenCache } from "./tokenCache.js";
 
 /** A connection is taken for dead when nothing arrived for two ping intervals plus this slack. */
 const LIVENESS_SLACK_MS = 5000;
@@ -68,12 +70,9 @@ export class ParleyClient {
   private everConnected = false;
   private attempt = 0;
   private waiters: Array<{ resolve: () => void; reject: (error: ParleyError) => void }> = [];
-  private wake: (() => void) | undefined;
-  private cachedToken: string | undefined;
-  private tokenExpiresAt: number | undefined;
-  private tokenStale = false;
+  private readonly token: TokenCache;
   private resume: ResumeProgress | undefined;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new TimerGroup();
   private readonly lastTyping = new Map<string, number>();
   private duplicates = 0;
   private lastClose: { code: number | undefined; reason: string | undefined } = { code: undefined, reason: undefined };
@@ -84,6 +83,7 @@ export class ParleyClient {
     this.positions = new StreamPositions(this.options.inboxSince);
     this.requests = new RequestTable(this.options.maxBufferedMessages);
     this.backoff = new Backoff(this.options.backoffInitialMs, this.options.backoffMaxMs);
+    this.token = new TokenCache(this.options.token, this.options.tokenRefreshMarginMs);
   }
 
   /** The current state; the `"state"` event reports every change. */
@@ -329,7 +329,7 @@ export class ParleyClient {
           this.enterClosed(end.code, end.reason || closeCodeName(end.code));
           return;
         }
-        if (end.code === TOKEN_EXPIRED_CLOSE) this.tokenStale = true;
+        if (end.code === TOKEN_EXPIRED_CLOSE) this.token.markStale();
         reason = closeCodeName(end.code) ?? (end.reason || `closed with ${end.code ?? "no code"}`);
         delayMs = conn.reconnectAt !== undefined ? Math.max(0, conn.reconnectAt - Date.now()) : this.backoff.next();
       } catch (e) {
@@ -339,28 +339,28 @@ export class ParleyClient {
           this.enterClosed(error.closeCode, error.code, error);
           return;
         }
-        if (error.closeCode === TOKEN_EXPIRED_CLOSE) this.tokenStale = true;
+        if (error.closeCode === TOKEN_EXPIRED_CLOSE) this.token.markStale();
         reason = error.code;
         // Every client refused together got the same Retry-After; the jitter spreads their return.
         delayMs = (error.retryAfterMs ?? 0) + this.backoff.next();
       }
       this.attempt++;
       this.setState({ state: "reconnecting", attempt: this.attempt, delayMs, reason });
-      await this.sleep(delayMs);
+      await this.timers.sleep(delayMs);
     }
   }
 
   /** One attempt: token, upgrade, `connect` with the resume state, `connected`; bounded by `requestTimeoutMs`. */
   private async open(): Promise<Connection> {
     const deadline = this.options.requestTimeoutMs;
-    const token = await this.withTimeout(this.getToken(), deadline, "The token callback did not answer");
+    const token = await this.timers.withTimeout(this.token.forConnect(), deadline, "The token callback did not answer");
     if (this.isClosed()) throw this.closedError();
     const resume = this.positions.resumeMap();
     const inbox = this.options.resumeInbox ? this.positions.inbox : undefined;
     return new Promise<Connection>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const fail = (error: ParleyError) => {
-        this.clearTimer(timer);
+        this.timers.clear(timer);
         if (this.opening?.conn === conn) this.opening = undefined;
         reject(error);
       };
@@ -379,7 +379,7 @@ export class ParleyClient {
       this.opening = {
         conn,
         onConnected: (frame) => {
-          this.clearTimer(timer);
+          this.timers.clear(timer);
           this.opening = undefined;
           if (this.stateName === "closed") {
             conn.close(NORMAL_CLOSURE, "closed by the client");
@@ -390,7 +390,7 @@ export class ParleyClient {
           resolve(conn);
         },
       };
-      timer = this.setTimer(() => {
+      timer = this.timers.set(() => {
         conn.abort("no connected frame in time");
         fail(new ParleyError(clientErrorCodes.timeout, `No connection to ${this.options.url} within ${deadline} ms.`));
       }, deadline);
@@ -404,8 +404,7 @@ export class ParleyClient {
     }
     this.current = conn;
     this.info = { tenant: frame.tenant, user: frame.user, node: frame.node, conn: frame.conn };
-    const expires = frame.expires ? Date.parse(frame.expires) : Number.NaN;
-    this.tokenExpiresAt = Number.isNaN(expires) ? undefined : expires;
+    this.token.accepted(frame.expires);
     this.backoff.reset();
     this.attempt = 0;
     const reconnected = this.everConnected;
@@ -418,7 +417,7 @@ export class ParleyClient {
       if (this.resume) {
         const progress = this.resume;
         // A resume whose end cannot be seen (a room refused without a trace) is reported anyway.
-        this.setTimer(() => {
+        this.timers.set(() => {
           if (this.resume === progress) this.finishResume();
         }, this.options.requestTimeoutMs);
       }
@@ -435,7 +434,7 @@ export class ParleyClient {
       this.current = undefined;
     }
     this.resume = undefined;
-    this.clearTimers();
+    this.timers.clearAll();
     if (this.stateName !== "closed") {
       this.lastClose = { code: end.code, reason: end.reason };
     }
@@ -451,8 +450,7 @@ export class ParleyClient {
     this.current = undefined;
     this.opening = undefined;
     this.resume = undefined;
-    this.clearTimers();
-    this.wake?.();
+    this.timers.clearAll();
     conn?.close(NORMAL_CLOSURE, "closed by the client");
     const error = cause ?? this.closedError();
     this.requests.failAll(error);
@@ -471,7 +469,7 @@ export class ParleyClient {
 
   /** A fixed token that expired cannot be replaced: reconnecting with it would only be refused again. */
   private cannotRenewAfter(code: number | undefined): boolean {
-    return code === TOKEN_EXPIRED_CLOSE && typeof this.options.token === "string";
+    return code === TOKEN_EXPIRED_CLOSE && !this.token.renewable;
   }
 
   /** A method, not a field comparison, because the state changes behind every await. */
@@ -512,7 +510,7 @@ export class ParleyClient {
         const after = Math.max(0, frame.after_ms ?? 0);
         conn.reconnectAt = Date.now() + after;
         // A node that hinted but never closes is left by the client once the hint's delay is over.
-        this.setTimer(() => conn.abort(`the node asked to reconnect (${frame.reason ?? "no reason"})`), after);
+        this.timers.set(() => conn.abort(`the node asked to reconnect (${frame.reason ?? "no reason"})`), after);
         return;
       }
       case "signal":
@@ -580,59 +578,31 @@ export class ParleyClient {
 
   // ---- token ---------------------------------------------------------------------------------
 
-  /** The token for a connection attempt: the cached one unless it is stale (4003) or close to its expiry. */
-  private async getToken(): Promise<string> {
-    const source = this.options.token;
-    if (typeof source === "string") return source;
-    const fresh = this.tokenExpiresAt === undefined || this.tokenExpiresAt - Date.now() > this.options.tokenRefreshMarginMs;
-    if (this.cachedToken !== undefined && !this.tokenStale && fresh) return this.cachedToken;
-    const token = await this.fetchToken();
-    this.cachedToken = token;
-    this.tokenStale = false;
-    this.tokenExpiresAt = undefined;
-    return token;
-  }
-
-  private async fetchToken(): Promise<string> {
-    const source = this.options.token;
-    let token: unknown;
-    try {
-      token = typeof source === "string" ? source : await source();
-    } catch (e) {
-      throw new ParleyError(clientErrorCodes.tokenUnavailable, `The token callback failed: ${String(e)}`);
-    }
-    if (typeof token !== "string" || token.length === 0) {
-      throw new ParleyError(clientErrorCodes.tokenUnavailable, "The token callback returned no token.");
-    }
-    return token;
-  }
-
   /** Keeps the connection's token fresh with an in-band `refresh` before the expiry the node reported. */
   private scheduleRefresh(conn: Connection): void {
-    if (typeof this.options.token !== "function" || this.tokenExpiresAt === undefined) return;
-    const delay = delayBeforeRefresh(this.tokenExpiresAt, Date.now(), this.options.tokenRefreshMarginMs);
+    const expiresAt = this.token.expiresAt;
+    if (!this.token.renewable || expiresAt === undefined) return;
+    const delay = delayBeforeRefresh(expiresAt, Date.now(), this.options.tokenRefreshMarginMs);
     if (delay === undefined) return;
-    this.setTimer(() => void this.refresh(conn), delay);
+    this.timers.set(() => void this.refresh(conn), delay);
   }
 
   private async refresh(conn: Connection): Promise<void> {
     try {
-      const token = await this.fetchToken();
+      const token = await this.token.fetch();
       if (this.current !== conn) return;
       const refreshed = await this.request((rid) => encode.refresh(rid, token), this.options.requestTimeoutMs, (frame) => expect(frame, "refreshed"), conn);
-      this.cachedToken = token;
-      this.tokenStale = false;
-      const expires = Date.parse(refreshed.expires);
-      this.tokenExpiresAt = Number.isNaN(expires) ? undefined : expires;
+      this.token.accepted(refreshed.expires, token);
     } catch (e) {
       if (this.current !== conn) return;
       const error = e instanceof ParleyError ? e : new ParleyError(clientErrorCodes.tokenRefreshFailed, String(e));
-      this.emitter.emit("error", new ParleyError(error.code === clientErrorCodes.tokenUnavailable ? clientErrorCodes.tokenRefreshFailed : error.code, `The token refresh failed: ${error.message}`));
+      const code = error.code === clientErrorCodes.tokenUnavailable ? clientErrorCodes.tokenRefreshFailed : error.code;
+      this.emitter.emit("error", new ParleyError(code, `The token refresh failed: ${error.message}`));
     }
     if (this.current === conn) this.scheduleRefresh(conn);
   }
 
-  // ---- timers --------------------------------------------------------------------------------
+  // ---- liveness ------------------------------------------------------------------------------
 
   /** Aborts a connection that has received nothing for two ping intervals: a browser may not notice a dead network for minutes. */
   private watchLiveness(conn: Connection, pingSeconds: number): void {
@@ -644,60 +614,10 @@ export class ParleyClient {
       if (silent > limit) {
         conn.abort(`nothing received for ${silent} ms`);
       } else {
-        this.setTimer(check, limit - silent + 1);
+        this.timers.set(check, limit - silent + 1);
       }
     };
-    this.setTimer(check, limit);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = this.setTimer(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        this.clearTimer(timer);
-        this.wake = undefined;
-        resolve();
-      };
-    });
-  }
-
-  private withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.setTimer(() => reject(new ParleyError(clientErrorCodes.timeout, `${what} within ${ms} ms.`)), ms);
-      promise.then(
-        (value) => {
-          this.clearTimer(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.clearTimer(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private setTimer(callback: () => void, ms: number): ReturnType<typeof setTimeout> {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      callback();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
-  }
-
-  private clearTimer(timer: ReturnType<typeof setTimeout> | undefined): void {
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.timers.delete(timer);
-  }
-
-  private clearTimers(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.timers.set(check, limit);
   }
 }
 
@@ -711,21 +631,4 @@ function expect<K extends ServerFrame["op"]>(frame: ServerFrame, op: K): Extract
 
 function isTyping(body: unknown): boolean {
   return typeof body === "object" && body !== null && (body as { typing?: unknown }).typing === true;
-}
-
-/** Why a connection attempt ended before `connected`. */
-function connectError(end: ConnectionEnd): ParleyError {
-  if (end.httpStatus === 503) {
-    const details = end.retryAfterMs === undefined ? {} : { retryAfterMs: end.retryAfterMs };
-    return new ParleyError(clientErrorCodes.serverBusy, `The node refused the upgrade with HTTP 503 (retry after ${end.retryAfterMs ?? "?"} ms).`, details);
-  }
-  if (end.httpStatus !== undefined) {
-    return new ParleyError(clientErrorCodes.connectFailed, `The node refused the upgrade with HTTP ${end.httpStatus}.`);
-  }
-  const name = closeCodeName(end.code);
-  if (name !== undefined && end.code !== undefined) {
-    return new ParleyError(name, `The node closed the connection with ${end.code} (${end.reason || name}).`, { closeCode: end.code });
-  }
-  const details = end.code === undefined ? {} : { closeCode: end.code };
-  return new ParleyError(clientErrorCodes.connectFailed, `The connection ended before 'connected' (${end.code ?? "aborted"} ${end.reason}).`.trim(), details);
 }

@@ -1,3 +1,6 @@
+import { closeCodeName } from "./closeCodes.js";
+import { clientErrorCodes } from "./errorCodes.js";
+import { ParleyError } from "./errors.js";
 import { parseRetryAfter } from "./retryAfter.js";
 import type { WebSocketConstructor } from "./options.js";
 
@@ -138,4 +141,21 @@ export class Connection {
       this.socket.terminate?.();
     }) as (...args: never[]) => void);
   }
+}
+
+/** Why a connection attempt ended before `connected`. */
+export function connectError(end: ConnectionEnd): ParleyError {
+  if (end.httpStatus === 503) {
+    const details = end.retryAfterMs === undefined ? {} : { retryAfterMs: end.retryAfterMs };
+    return new ParleyError(clientErrorCodes.serverBusy, `The node refused the upgrade with HTTP 503 (retry after ${end.retryAfterMs ?? "?"} ms).`, details);
+  }
+  if (end.httpStatus !== undefined) {
+    return new ParleyError(clientErrorCodes.connectFailed, `The node refused the upgrade with HTTP ${end.httpStatus}.`);
+  }
+  const name = closeCodeName(end.code);
+  if (name !== undefined && end.code !== undefined) {
+    return new ParleyError(name, `The node closed the connection with ${end.code} (${end.reason || name}).`, { closeCode: end.code });
+  }
+  const details = end.code === undefined ? {} : { closeCode: end.code };
+  return new ParleyError(clientErrorCodes.connectFailed, `The connection ended before 'connected' (${end.code ?? "aborted"} ${end.reason}).`.trim(), details);
 }
