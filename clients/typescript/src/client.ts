@@ -26,6 +26,13 @@ import { TokenCache } from "./tokenCache.js";
 /** A connection is taken for dead when nothing arrived for two ping intervals plus this slack. */
 const LIVENESS_SLACK_MS = 5000;
 
+/**
+ * A connection that lasted this long resets the backoff; one that ends sooner (a node that
+ * accepts and closes at once) lets the delays keep growing, so a fleet of clients does not
+ * hammer a sick node at the initial rate forever.
+ */
+const STABLE_CONNECTION_MS = 10_000;
+
 /** Options of `history` and `directHistory`. */
 export interface HistoryOptions {
   /** Only messages with a smaller sequence: the newest `limit` of them (page backwards). */
@@ -322,7 +329,9 @@ export class ParleyClient {
       let reason: string;
       try {
         const conn = await this.open();
+        const connectedAt = Date.now();
         const end = await conn.ended;
+        if (Date.now() - connectedAt >= STABLE_CONNECTION_MS) this.backoff.reset();
         this.deactivate(conn, end);
         if (this.isClosed()) return;
         if (isTerminalClose(end.code) || this.cannotRenewAfter(end.code)) {
@@ -405,10 +414,14 @@ export class ParleyClient {
     this.current = conn;
     this.info = { tenant: frame.tenant, user: frame.user, node: frame.node, conn: frame.conn };
     this.token.accepted(frame.expires);
-    this.backoff.reset();
     this.attempt = 0;
     const reconnected = this.everConnected;
     this.everConnected = true;
+    // What waited for a connection goes out first, in the order it was asked, before any handler
+    // of the events below can add to it.
+    for (const request of this.requests.pending()) {
+      if (request.pinnedTo === undefined && request.writtenOn !== conn) this.write(request);
+    }
     this.setState({ state: "connected" });
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
     if (reconnected) {
@@ -421,9 +434,6 @@ export class ParleyClient {
           if (this.resume === progress) this.finishResume();
         }, this.options.requestTimeoutMs);
       }
-    }
-    for (const request of this.requests.pending()) {
-      if (request.pinnedTo === undefined) this.write(request);
     }
     this.scheduleRefresh(conn);
     this.watchLiveness(conn, frame.ping);

@@ -309,6 +309,30 @@ describe("ParleyClient", () => {
     await client.close();
   });
 
+  it("keeps growing the backoff while connections end as soon as they open, and resets it after a stable one", async () => {
+    vi.spyOn(Math, "random").mockReturnValue(0.999);
+    const t = setup({ backoff: { initialMs: 1000, maxMs: 60_000 } });
+    await connect(t);
+    const delays: number[] = [];
+    t.client.on("state", (s) => {
+      if (s.state === "reconnecting") delays.push(s.delayMs);
+    });
+    for (let i = 0; i < 3; i++) {
+      t.fake.last().serverClose(4005, "server_error");
+      await settle();
+      await vi.advanceTimersByTimeAsync(delays.at(-1) ?? 0);
+      t.fake.last().accept();
+      t.fake.last().receive(connectedFrame({ ping: 3600 }));
+      await settle();
+    }
+    await vi.advanceTimersByTimeAsync(10_000);
+    t.fake.last().serverClose(4005, "server_error");
+    await settle();
+    expect(delays).toEqual([999, 1998, 3996, 999]);
+    vi.restoreAllMocks();
+    await t.client.close();
+  });
+
   it("retries a first connection that fails, and resolves connect() when one succeeds", async () => {
     const t = setup();
     const connecting = t.client.connect();
