@@ -165,10 +165,12 @@ describe("ParleyClient against a real node", () => {
     const minted: string[] = [];
     const fresh = newClient({
       token: async () => {
-        const token = await node.token("fresh", { ttl: "5s" });
+        const token = await node.token("fresh", { ttl: "6s" });
         minted.push(token);
         return token;
       },
+      // Refresh 5 s before the deadline (exp + 1 s): minting a token may take seconds on a loaded machine.
+      tokenRefreshMarginMs: 5000,
     });
     const errors: unknown[] = [];
     fresh.client.on("error", (e) => errors.push(e));
