@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Parley.Server.Connections;
 using Parley.Server.Hosting;
 using Parley.Server.Options;
 
@@ -8,11 +7,12 @@ namespace Parley.Server.Cluster;
 /// <summary>
 /// Announces this node in the registry at start and on every heartbeat interval, with the
 /// presence TTL, and withdraws it on a clean stop. A node that dies disappears within one TTL.
+/// Each announcement carries the node's running totals, so any node can report on every other.
 /// </summary>
 internal sealed class NodeHeartbeat(
     INodeRegistry registry,
     NodeIdentity node,
-    ConnectionRegistry connections,
+    NodeSnapshot snapshot,
     IOptions<ParleyOptions> options,
     TimeProvider clock,
     ILogger<NodeHeartbeat> logger) : BackgroundService
@@ -25,7 +25,7 @@ internal sealed class NodeHeartbeat(
         {
             try
             {
-                await registry.AnnounceAsync(new NodeInfo(node.Id, node.StartedAt, connections.Count, clock.GetUtcNow()), presence.Ttl, stoppingToken);
+                await registry.AnnounceAsync(snapshot.Take(), presence.Ttl, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
