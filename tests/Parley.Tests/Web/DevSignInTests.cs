@@ -130,10 +130,12 @@ public sealed class DevSignInTests
     /// <summary>404 with the framework's empty body, and the app's config says so too.</summary>
     private static async Task AssertAbsentAsync(TestNode node)
     {
-        using var reply = await node.Http.PostAsync(SignIn, Json("""{"tenant":"acme","user":"alice","operator":true}"""));
+        // A node on 0.0.0.0 is reached at 127.0.0.1: clients refuse to connect to the unspecified address.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{node.HttpUri.Port}"), Timeout = TimeSpan.FromSeconds(30) };
+        using var reply = await http.PostAsync(SignIn, Json("""{"tenant":"acme","user":"alice","operator":true}"""));
         Assert.Equal(HttpStatusCode.NotFound, reply.StatusCode);
         Assert.Empty(await reply.Content.ReadAsByteArrayAsync());
-        var config = await node.Http.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/web/config", UriKind.Relative));
+        var config = await http.GetFromJsonAsync<JsonElement>(new Uri("/api/v1/web/config", UriKind.Relative));
         Assert.False(config.GetProperty("dev_sign_in").GetBoolean());
     }
 }
