@@ -71,6 +71,16 @@ public sealed class WebAppServingTests
     }
 
     [Fact]
+    public async Task Dot_files_in_the_root_are_never_served()
+    {
+        using var root = new TempWebRoot().With("index.html", "<!doctype html>").With(".env", "SECRET=1").With(".git/config", "[core]");
+        await using var node = await StartAsync(root.Path);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await node.Http.GetAsync(new Uri("/.env", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await node.Http.GetAsync(new Uri("/.git/config", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
     public async Task No_path_reaches_a_file_outside_the_root()
     {
         using var outside = new TempWebRoot();
