@@ -7,7 +7,8 @@ namespace Parley.Server.Cluster;
 /// <summary>
 /// Announces this node in the registry at start and on every heartbeat interval, with the
 /// presence TTL, and withdraws it on a clean stop. A node that dies disappears within one TTL.
-/// Each announcement carries the node's running totals, so any node can report on every other.
+/// Each announcement carries the node's running totals, so any node can report on every other; it
+/// announces every <c>Web:StatsInterval</c> when that is shorter than the heartbeat interval.
 /// </summary>
 internal sealed class NodeHeartbeat(
     INodeRegistry registry,
@@ -20,7 +21,9 @@ internal sealed class NodeHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var presence = options.Value.Presence;
-        using var timer = new PeriodicTimer(presence.HeartbeatInterval, clock);
+        // The entry's TTL is renewed at least every heartbeat; the totals it carries, every stats interval.
+        var interval = presence.HeartbeatInterval < options.Value.Web.StatsInterval ? presence.HeartbeatInterval : options.Value.Web.StatsInterval;
+        using var timer = new PeriodicTimer(interval, clock);
         do
         {
             try

@@ -18,6 +18,14 @@ public sealed class WebOptions
     /// </summary>
     public string AuthUrl { get; set; } = "";
 
+    /// <summary>
+    /// How often a node publishes its registry entry with its running totals, when that is more
+    /// often than <c>Presence:HeartbeatInterval</c>: other nodes' figures in the operator's overview
+    /// are at most this old, so the dashboard's per-node rates (polled every second) stay smooth.
+    /// Default 1 s: one small Redis write per node per second. 1 s to 1 minute.
+    /// </summary>
+    public TimeSpan StatsInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The folder <see cref="Root"/> names, made absolute.</summary>
     public string ResolvedRoot() => Path.GetFullPath(Root.Length > 0 ? Root : Path.Combine(AppContext.BaseDirectory, "wwwroot"));
 
