@@ -22,5 +22,7 @@ public interface INodeRegistry
 /// </summary>
 public sealed record NodeInfo(string Id, DateTimeOffset StartedAt, int Connections, DateTimeOffset HeartbeatAt)
 {
+    /// <summary>Omitted from JSON when null, so <c>/api/v1/cluster</c>, which strips it, keeps its documented shape.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public NodeStats? Stats { get; init; }
 }
