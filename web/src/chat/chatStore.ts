@@ -8,10 +8,10 @@ import { countMessage, markRead, startAt, unseen } from "./unread";
 
 /** How long a typing indicator lasts after the last signal. */
 export const typingShownMs = 4000;
-/** Typing signals are sent at most this often while the user types. */
-export const typingEveryMs = 2000;
 /** Messages fetched per history page. */
 export const historyPage = 50;
+/** Direct messages loaded at start, across every conversation (one inbox page). */
+export const inboxPage = 100;
 /** How long the "back" banner stays after a reconnect. */
 export const backShownMs = 5000;
 
@@ -27,7 +27,6 @@ export class ChatStore {
   private readonly listeners = new Set<() => void>();
   private readonly client: ParleyClient;
   private readonly off: Array<() => void> = [];
-  private readonly lastTyping = new Map<string, number>();
   private timers: ReturnType<typeof setTimeout>[] = [];
   private everConnected = false;
   private disposed = false;
@@ -58,6 +57,36 @@ export class ChatStore {
       return;
     }
     this.savedRooms().forEach((room, i) => void this.joinRoom(room, i === 0));
+    void this.loadDirect();
+  }
+
+  /**
+   * The newest page of the user's inbox, sorted into one conversation per other user: direct
+   * messages from before this page load, since the SDK delivers only those sent after connecting.
+   */
+  private async loadDirect(): Promise<void> {
+    let page: { messages: ParleyMessage[] };
+    try {
+      page = await this.client.directHistory({ limit: inboxPage });
+    } catch {
+      return; // Live direct messages still arrive; the earlier ones show after the next reload.
+    }
+    const byPeer = new Map<string, ParleyMessage[]>();
+    for (const m of page.messages) {
+      const peer = m.from === this.view.me ? m.to : m.from;
+      if (!peer || peer === this.view.me) continue;
+      byPeer.set(peer, [...(byPeer.get(peer) ?? []), m]);
+    }
+    for (const [peer, messages] of byPeer) {
+      const key = directKey(peer);
+      this.ensure(key, "direct", peer);
+      const last = messages[messages.length - 1];
+      this.update(key, (c) => ({
+        ...c,
+        timeline: mergeCommitted(c.timeline, messages.map(incoming)),
+        mark: c.mark === unseen && last ? startAt(last.seq) : c.mark,
+      }));
+    }
   }
 
   async dispose(): Promise<void> {
@@ -146,13 +175,10 @@ export class ChatStore {
     await this.deliver(c, id, p.body);
   }
 
-  /** Called on every keystroke in the composer; signals at most every `typingEveryMs`. */
+  /** Called on every keystroke in the composer: the SDK sends at most one signal per room every 2 s. */
   typing(key: string): void {
     const c = this.view.conversations[key];
     if (!c || c.kind !== "room") return;
-    const now = Date.now();
-    if (now - (this.lastTyping.get(key) ?? 0) < typingEveryMs) return;
-    this.lastTyping.set(key, now);
     try {
       this.client.typing(c.name);
     } catch {
@@ -179,8 +205,8 @@ export class ChatStore {
   }
 
   private onMessage(m: ParleyMessage): void {
-    const to = (m as ParleyMessage & { to?: string }).to;
-    const direct = m.direct === true || (m.room === undefined && to !== undefined);
+    const to = m.to;
+    const direct = m.direct === true || m.room === undefined;
     let key: string;
     if (direct) {
       // An inbox holds both directions: the other party is the sender, or the recipient when we sent it.

@@ -3,6 +3,7 @@
 
 export interface ParleyMessage {
   room?: string;
+  to?: string;
   seq: number;
   id: string;
   from: string;
@@ -18,6 +19,13 @@ export type ConnectionStateEvent =
   | { state: "reconnecting"; attempt: number; delayMs: number; reason?: string }
   | { state: "resumed"; caughtUp: number }
   | { state: "closed"; code?: number; reason?: string };
+
+export interface HistoryPage {
+  messages: ParleyMessage[];
+  more: boolean;
+  head: number;
+  first: number;
+}
 
 export class ParleyError extends Error {
   constructor(
@@ -54,15 +62,18 @@ export class ParleyClient {
   constructor(readonly options: ParleyClientOptions) {}
   connect(): Promise<void> { return Promise.reject(missing()); }
   close(): Promise<void> { return Promise.resolve(); }
-  join(_room: string): Promise<{ room: string; seq: number }> { return Promise.reject(missing()); }
+  join(_room: string, _opts?: { since?: number }): Promise<{ room: string; seq: number; resumed: boolean }> { return Promise.reject(missing()); }
   leave(_room: string): Promise<void> { return Promise.reject(missing()); }
-  send(_room: string, _body: unknown, _opts?: { id?: string }): Promise<{ seq: number; id: string }> {
+  send(_room: string, _body: unknown, _opts?: { id?: string }): Promise<{ seq: number; id: string; at: string; duplicate: boolean }> {
     return Promise.reject(missing());
   }
-  sendDirect(_user: string, _body: unknown, _opts?: { id?: string }): Promise<{ id: string; seq?: number }> {
+  sendDirect(_user: string, _body: unknown, _opts?: { id?: string }): Promise<{ id: string; seq?: number; at?: string; duplicate?: boolean }> {
     return Promise.reject(missing());
   }
-  history(_room: string, _opts?: { before?: number; limit?: number }): Promise<{ messages: ParleyMessage[]; more: boolean }> {
+  history(_room: string, _opts?: { before?: number; limit?: number }): Promise<HistoryPage> {
+    return Promise.reject(missing());
+  }
+  directHistory(_opts?: { before?: number; limit?: number }): Promise<HistoryPage> {
     return Promise.reject(missing());
   }
   typing(_room: string): void {}
