@@ -13,11 +13,19 @@ interface Props {
 }
 
 export function ChatPage({ config, tenant, user, token }: Props) {
-  const [store] = useState(() => new ChatStore({ url: webSocketUrl(config), tenant, user, token }));
+  // One store (and connection) per mounted page, created in the effect so that a remount
+  // (React's strict mode does one in development) never reuses a disposed store.
+  const [store, setStore] = useState<ChatStore>();
   useEffect(() => {
-    void store.start();
-    return () => void store.dispose();
-  }, [store]);
+    const s = new ChatStore({ url: webSocketUrl(config), tenant, user, token });
+    setStore(s);
+    void s.start();
+    return () => void s.dispose();
+  }, [config, tenant, user, token]);
+  return store ? <Chat store={store} /> : null;
+}
+
+function Chat({ store }: { store: ChatStore }) {
   const view = useSyncExternalStore(store.subscribe, store.snapshot);
   const active = view.active ? view.conversations[view.active] : undefined;
 

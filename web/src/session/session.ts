@@ -7,7 +7,8 @@
 import { getJson, postJson } from "./http";
 
 export interface Session {
-  source: "dev" | "auth";
+  /** dev: the node's development sign-in; auth: the auth service; token: a token pasted in (not renewable). */
+  source: "dev" | "auth" | "token";
   tenant: string;
   user: string;
   operator: boolean;
@@ -62,6 +63,24 @@ export async function devSignIn(tenant: string, user: string, operator: boolean)
   return s;
 }
 
+/**
+ * Signs in with an access token obtained elsewhere, e.g. an operator's token from `parley token
+ * --scopes operator`: the way to the dashboard where no auth service grants that scope. The token
+ * is not checked here (the node checks it on every use) and cannot be renewed.
+ */
+export function tokenSignIn(token: string): Session {
+  const claims = decodeClaims(token);
+  const exp = typeof claims.exp === "number" ? claims.exp * 1000 : Number.NaN;
+  if (typeof claims.tenant !== "string" || typeof claims.sub !== "string" || !Number.isFinite(exp)) {
+    throw new Error("This is not a Parley access token (it needs tenant, sub and exp claims).");
+  }
+  if (exp <= Date.now()) throw new Error("This token has expired.");
+  const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
+  const s: Session = { source: "token", tenant: claims.tenant, user: claims.sub, operator: scopes.includes("operator"), token, expiresAt: exp };
+  save(s);
+  return s;
+}
+
 export async function authSignIn(authUrl: string, tenant: string, user: string, password: string): Promise<Session> {
   const r = await postJson<TokenReply>(join(authUrl, "api/v1/auth/login"), { tenant, user, password });
   const s = fromTokenReply(authUrl, r);
@@ -88,6 +107,10 @@ export async function signOut(s: Session | undefined): Promise<void> {
 export async function freshSession(s: Session, now = Date.now()): Promise<Session> {
   if (s.expiresAt - now > renewBeforeMs) return s;
   if (s.source === "dev") return devSignIn(s.tenant, s.user, s.operator);
+  if (s.source === "token") {
+    if (s.expiresAt > now) return s;
+    throw new Error("The token has expired; sign in again.");
+  }
   if (!s.authUrl || !s.refreshToken) throw new Error("The session cannot be renewed; sign in again.");
   const r = await postJson<TokenReply>(join(s.authUrl, "api/v1/auth/refresh"), { refresh_token: s.refreshToken });
   const next = fromTokenReply(s.authUrl, r);

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { HttpError } from "../session/http";
-import { authSignIn, devSignIn, type Session } from "../session/session";
+import { authSignIn, devSignIn, tokenSignIn, type Session } from "../session/session";
 import type { WebConfig } from "../session/webConfig";
 
 export function SignInPage({ config, onSignedIn }: { config: WebConfig; onSignedIn: (s: Session) => void }) {
@@ -8,6 +8,7 @@ export function SignInPage({ config, onSignedIn }: { config: WebConfig; onSigned
   const [user, setUser] = useState("");
   const [password, setPassword] = useState("");
   const [operator, setOperator] = useState(false);
+  const [pasted, setPasted] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const viaAuth = config.auth_url !== null;
@@ -28,16 +29,45 @@ export function SignInPage({ config, onSignedIn }: { config: WebConfig; onSigned
     }
   }
 
+  function submitToken(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      onSignedIn(tokenSignIn(pasted.trim()));
+    } catch (err) {
+      setError(describe(err));
+    }
+  }
+
+  const tokenForm = (
+    <details className="card signin" open={!viaAuth && !config.dev_sign_in}>
+      <summary>Sign in with an access token</summary>
+      <form onSubmit={submitToken} className="signin" data-testid="token-sign-in-form">
+        <label>
+          Access token
+          <textarea name="token" rows={3} value={pasted} onChange={(e) => setPasted(e.target.value)} required spellCheck={false} data-testid="token-input" />
+        </label>
+        <p className="hint">For example an operator's token from <code>parley token --scopes operator</code>. It is used until it expires.</p>
+        <button type="submit">Use this token</button>
+      </form>
+    </details>
+  );
+
   if (!viaAuth && !config.dev_sign_in) {
     return (
       <main className="centered">
-        <p role="alert">This node has no way to sign in from a browser: configure an auth service (see docs/auth-service.md).</p>
+        <div className="stack">
+          <p className="card">This node offers no password sign-in: configure an auth service (docs/auth-service.md) or use a token.</p>
+          {error && <p role="alert" className="error" data-testid="sign-in-error">{error}</p>}
+          {tokenForm}
+        </div>
       </main>
     );
   }
 
   return (
     <main className="centered">
+      <div className="stack">
       <form className="card signin" onSubmit={submit} data-testid="sign-in-form">
         <h1>Sign in to Parley</h1>
         {!viaAuth && <p className="hint">Development sign-in: this node mints tokens with its development key.</p>}
@@ -63,6 +93,8 @@ export function SignInPage({ config, onSignedIn }: { config: WebConfig; onSigned
         {error && <p role="alert" className="error" data-testid="sign-in-error">{error}</p>}
         <button type="submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
       </form>
+      {tokenForm}
+      </div>
     </main>
   );
 }
