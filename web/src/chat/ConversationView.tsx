@@ -80,6 +80,7 @@ function MessageList({ c, me, store }: { c: Conversation; me: string; store: Cha
             data-delivery={m.delivery}
           >
             <span className="from">{m.from}</span>
+            {m.at ? <time dateTime={m.at} title={m.at}>{clock(m.at)}</time> : <span />}
             <span className="text">{bodyText(m.body)}</span>
             {mine && (
               <span className="delivery" data-testid="delivery">
@@ -150,4 +151,10 @@ function PresenceList({ users, me }: { users: readonly string[]; me: string }) {
       </ul>
     </aside>
   );
+}
+
+/** Hours and minutes in the reader's own time zone. */
+function clock(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }

@@ -191,12 +191,12 @@ export class ChatStore {
     try {
       if (c.kind === "room") {
         const ack = await this.client.send(c.name, body, { id });
-        this.update(c.key, (x) => ({ ...x, timeline: acknowledge(x.timeline, me, id, ack.seq), mark: countMessage(x.mark, ack.seq, me, me, true) }));
+        this.update(c.key, (x) => ({ ...x, timeline: acknowledge(x.timeline, me, id, ack.seq, ack.at), mark: countMessage(x.mark, ack.seq, me, me, true) }));
       } else {
         const ack = await this.client.sendDirect(c.name, body, { id });
         this.update(c.key, (x) => ({
           ...x,
-          timeline: ack.seq === undefined ? x.timeline : acknowledge(x.timeline, me, id, ack.seq),
+          timeline: ack.seq === undefined ? x.timeline : acknowledge(x.timeline, me, id, ack.seq, ack.at),
         }));
       }
     } catch (e) {
