@@ -20,6 +20,10 @@ export function ConnectionBanner({ banner }: { banner: Banner }) {
   return (
     <div className={`banner banner-${banner.kind}`} role="status" aria-live="polite" data-testid="connection-banner" data-state={banner.kind}>
       {text}
+      {banner.kind === "closed" && (
+        // The SDK does not reconnect after a terminal close (4500 and above, or close()); a reload starts afresh.
+        <button type="button" className="banner-action" onClick={() => window.location.reload()}>Reconnect</button>
+      )}
     </div>
   );
 }
