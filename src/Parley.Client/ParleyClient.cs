@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -7,8 +8,9 @@ namespace Parley.Client;
 /// A connection to Parley that survives the network: it reconnects with jittered backoff, resumes
 /// every joined room and the inbox from the last sequence it delivered, re-sends unacknowledged
 /// sends with their original id, and drops the duplicates a resume may bring. Every durable
-/// message is delivered once, in sequence order per room, through both <see cref="MessageReceived"/>
-/// and <see cref="Messages"/>. Thread-safe; one instance per user session.
+/// message is delivered once, in sequence order per room, through <see cref="MessageReceived"/>
+/// and, with <see cref="ParleyClientOptions.BufferMessages"/>, through <see cref="ReadMessagesAsync"/>.
+/// Thread-safe; one instance per user session. docs/dotnet-sdk.md is the guide.
 /// </summary>
 /// <example>
 /// <code>
@@ -16,11 +18,12 @@ namespace Parley.Client;
 /// {
 ///     Url = new Uri("wss://chat.example.com/v1/ws"),
 ///     TokenProvider = ct => myAuth.GetParleyTokenAsync(ct),
+///     BufferMessages = true,
 /// });
 /// await client.ConnectAsync();
 /// await client.JoinAsync("general");
 /// var ack = await client.SendAsync("general", new { text = "hi" });
-/// await foreach (var message in client.Messages.ReadAllAsync()) { ... }
+/// await foreach (var message in client.ReadMessagesAsync()) { ... }
 /// </code>
 /// </example>
 public sealed partial class ParleyClient : IAsyncDisposable
@@ -30,7 +33,9 @@ public sealed partial class ParleyClient : IAsyncDisposable
     private readonly StreamPositions _positions;
     private long _lastRid;
     private long _duplicatesDropped;
-    private Channel<ParleyMessage>? _messages;
+
+    // Null unless the options ask for it: an application that only handles the event holds nothing.
+    private readonly MessageBuffer? _buffer;
 
     /// <summary>Creates a client; nothing is sent until <see cref="ConnectAsync"/>.</summary>
     /// <param name="options">The client's settings, validated here.</param>
@@ -42,13 +47,15 @@ public sealed partial class ParleyClient : IAsyncDisposable
         _options = options;
         _time = options.TimeProvider;
         _positions = new StreamPositions(options.InboxSince);
+        _buffer = options.BufferMessages ? new MessageBuffer(options.MessageBufferLimit, options.MessageBufferByteLimit) : null;
     }
 
     /// <summary>
     /// Raised for every durable message, room or direct, once and in sequence order per stream,
     /// after duplicates are dropped. Handlers run on the receive loop: keep them short (an exception
     /// they throw is caught and ignored, so delivery continues) and move slow work elsewhere, or read
-    /// <see cref="Messages"/> instead.
+    /// <see cref="ReadMessagesAsync"/> instead. No two handlers of this client's events run at the
+    /// same time, and none runs once <see cref="State"/> is <see cref="ConnectionState.Closed"/>.
     /// </summary>
     public event Action<ParleyMessage>? MessageReceived;
 
@@ -58,41 +65,42 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <summary>Raised when users become or stop being present in a joined room. Runs on the receive loop.</summary>
     public event Action<PresenceChange>? PresenceChanged;
 
-    /// <summary>Raised after every change of <see cref="State"/>, with the new state.</summary>
+    /// <summary>
+    /// Raised after every change of <see cref="State"/>, with the new state, in the order of the
+    /// changes. <see cref="ConnectionState.Closed"/> is the last event the client raises.
+    /// </summary>
     public event Action<ConnectionState>? StateChanged;
 
     /// <summary>
     /// Raised for errors that belong to no pending request: an <c>error</c> frame without a matching
     /// request, a room the server left on this connection's behalf, an unreadable frame, a failed
-    /// token refresh. The connection keeps working.
+    /// token refresh, a full message stream (<see cref="ParleyClientErrorCodes.MessageBufferFull"/>).
+    /// The connection keeps working.
     /// </summary>
     public event Action<ParleyError>? ErrorReceived;
 
     /// <summary>
-    /// The same messages as <see cref="MessageReceived"/>, for <c>await foreach</c> consumers. The
-    /// channel is created on first access and receives every message delivered from then on, so
-    /// read this property before <see cref="ConnectAsync"/> to miss nothing. It is unbounded (a
-    /// consumer that stops reading holds the messages in memory) and completes when the client
-    /// is closed.
+    /// The messages of <see cref="ReadMessagesAsync"/> as a channel, for consumers that want
+    /// <see cref="ChannelReader{T}.TryRead"/> or <see cref="ChannelReader{T}.WaitToReadAsync"/>.
+    /// Holds every message delivered since the client was constructed, whenever it is first read;
+    /// bounded as <see cref="ParleyClientOptions.BufferMessages"/> describes; completes when the
+    /// client is closed, after the messages still held are read. Each message goes to one reader.
     /// </summary>
-    public ChannelReader<ParleyMessage> Messages
-    {
-        get
-        {
-            var channel = Volatile.Read(ref _messages);
-            if (channel is null)
-            {
-                var created = Channel.CreateUnbounded<ParleyMessage>(new UnboundedChannelOptions { SingleWriter = false });
-                channel = Interlocked.CompareExchange(ref _messages, created, null) ?? created;
-                if (State == ConnectionState.Closed)
-                {
-                    channel.Writer.TryComplete();
-                }
-            }
+    /// <exception cref="InvalidOperationException"><see cref="ParleyClientOptions.BufferMessages"/> is false.</exception>
+    public ChannelReader<ParleyMessage> Messages => (_buffer ?? throw NoBuffer()).Reader;
 
-            return channel.Reader;
-        }
-    }
+    /// <summary>
+    /// Every durable message, room or direct, once and in sequence order per stream, from the
+    /// client's construction on, for <c>await foreach</c>. Reading may start at any time: messages
+    /// that arrived before are held (see <see cref="ParleyClientOptions.BufferMessages"/> for the
+    /// bound and what happens past it). The enumeration ends when the client is closed and the
+    /// messages still held have been read. Each message goes to one reader: enumerate once.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the enumeration with <see cref="OperationCanceledException"/>; the client is unaffected and a later enumeration continues where this one stopped.</param>
+    /// <returns>The messages, as they are delivered.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="ParleyClientOptions.BufferMessages"/> is false (thrown by this call, before enumerating).</exception>
+    public IAsyncEnumerable<ParleyMessage> ReadMessagesAsync(CancellationToken cancellationToken = default)
+        => ReadAllAsync(_buffer ?? throw NoBuffer(), cancellationToken);
 
     /// <summary>How many messages were dropped because their sequence had already been delivered (replays overlapping live traffic after a resume).</summary>
     public long DuplicatesDropped => Interlocked.Read(ref _duplicatesDropped);
@@ -305,6 +313,21 @@ public sealed partial class ParleyClient : IAsyncDisposable
         var reply = await RequestAsync<HistoryFrame>(rid => FrameWriter.History(rid, room, before, after, limit), null, cancellationToken).ConfigureAwait(false);
         return reply.Page;
     }
+
+    private static async IAsyncEnumerable<ParleyMessage> ReadAllAsync(MessageBuffer buffer, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = buffer.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    private static InvalidOperationException NoBuffer()
+        => new($"The message stream is off: set {nameof(ParleyClientOptions)}.{nameof(ParleyClientOptions.BufferMessages)} to true, or handle {nameof(MessageReceived)}.");
 
     private JsonElement Serialize(object? body) => JsonSerializer.SerializeToElement(body, _options.BodySerializerOptions);
 }
