@@ -129,8 +129,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="since">The last sequence already seen in this room, for example from <see cref="LastSeq"/> in an earlier run.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The room's head and whether the replay is complete.</returns>
-    /// <exception cref="ParleyException"><c>invalid_room</c>, <c>forbidden</c>, <c>room_limit</c> or <c>store_unavailable</c>.</exception>
-    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>.</exception>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>, <c>forbidden</c>, <c>room_limit</c>, <c>rate_limited</c> or <c>store_unavailable</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<JoinResult> JoinAsync(string room, long? since = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -157,6 +159,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="room">The room name.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>A task that completes when the server confirmed.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -182,8 +188,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null. Pass your own to retry safely after a <see cref="TimeoutException"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number and timestamp.</returns>
-    /// <exception cref="ParleyException"><c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same <paramref name="messageId"/> to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors.</exception>
-    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendAsync(string room, object? body, string? messageId = null, CancellationToken cancellationToken = default)
         => SendAsync(room, Serialize(body), messageId, cancellationToken);
 
@@ -193,6 +201,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendAsync(string room, JsonElement body, string? messageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -209,6 +221,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number (in this user's inbox) and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_user</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendDirectAsync(string user, object? body, string? messageId = null, CancellationToken cancellationToken = default)
         => SendDirectAsync(user, Serialize(body), messageId, cancellationToken);
 
@@ -218,6 +234,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number (in this user's inbox) and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_user</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendDirectAsync(string user, JsonElement body, string? messageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
@@ -233,6 +253,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="body">Any value, serialized with <see cref="ParleyClientOptions.BodySerializerOptions"/>.</param>
     /// <param name="cancellationToken">Cancels the wait for a connection.</param>
     /// <returns>A task that completes when the frame is written.</returns>
+    /// <exception cref="ParleyException"><c>not_connected</c> also when the connection dropped under the write (signals are never re-sent); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No connection to write to within <see cref="ParleyClientOptions.RequestTimeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the frame was written.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task SignalAsync(string room, object? body, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -251,6 +275,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="limit">At most this many messages (1–500; the server's default is 50).</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The page, in ascending sequence order.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>invalid_room</c>, <c>store_unavailable</c>, <c>overloaded</c> (retry later); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<HistoryPage> HistoryAsync(string room, long? before = null, long? after = null, int? limit = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -263,6 +291,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="limit">At most this many messages (1–500; the server's default is 50).</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The page, in ascending sequence order, with a null <see cref="HistoryPage.Room"/>.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>store_unavailable</c>, <c>overloaded</c> (retry later); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<HistoryPage> InboxHistoryAsync(long? before = null, long? after = null, int? limit = null, CancellationToken cancellationToken = default)
         => HistoryCoreAsync(room: null, before, after, limit, cancellationToken);
 
@@ -270,6 +302,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="room">The room.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The user ids present.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>, <c>forbidden</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<IReadOnlyList<string>> PresenceAsync(string room, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -280,6 +316,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <summary>Sends a <c>ping</c> and waits for its <c>pong</c>: proof that the connection and the node answer.</summary>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>A task that completes when the pong arrived.</returns>
+    /// <exception cref="ParleyException">The server answered with an error; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task PingAsync(CancellationToken cancellationToken = default)
         => RequestAsync<PongFrame>(FrameWriter.Ping, null, cancellationToken);
 
