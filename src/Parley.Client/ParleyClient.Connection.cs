@@ -207,9 +207,10 @@ public sealed partial class ParleyClient
                 session = next;
             }
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        catch (Exception) when (_lifetime.IsCancellationRequested)
         {
-            // Closed while waiting to reconnect.
+            // Closed while waiting to reconnect or while an attempt was failing: CloseAsync awaits
+            // this loop and must not see the attempt's failure.
         }
     }
 

@@ -150,7 +150,10 @@ public sealed class ConnectRetryTests
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(1),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
             ConnectMaxAttempts = maxAttempts,
-            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(30),
+            // On a fake clock the test moves time in steps; long bounds keep a slow machine's many
+            // steps from timing out an attempt that is merely slow in real time.
+            ConnectTimeout = connectTimeout ?? (time is null ? TimeSpan.FromSeconds(30) : TimeSpan.FromHours(1)),
+            RequestTimeout = time is null ? TimeSpan.FromSeconds(10) : TimeSpan.FromHours(1),
             TimeProvider = time ?? TimeProvider.System,
             ConfigureWebSocket = _ => Interlocked.Increment(ref _attempts),
         });
