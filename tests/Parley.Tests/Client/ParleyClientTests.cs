@@ -432,19 +432,22 @@ public sealed class ParleyClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_token_is_refreshed_in_band_before_it_expires()
+    public async Task The_token_is_refreshed_in_band_a_margin_before_it_expires()
     {
-        await using var client = NewClient(o => o with { TokenRefreshMargin = TimeSpan.FromMinutes(1) });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var client = NewClient(o => o with { TokenRefreshMargin = TimeSpan.FromMinutes(1) }, time);
         var connecting = client.ConnectAsync();
-        var (connection, _) = await _server.AcceptConnectedAsync(expires: DateTimeOffset.UtcNow.AddMinutes(1).AddMilliseconds(300));
+        var (connection, _) = await _server.AcceptConnectedAsync(expires: time.GetUtcNow().AddHours(1));
         await Eventually.WithinAsync(Completion(connecting), "ConnectAsync to return");
 
+        // The refresh is due a minute before the expiry on the client's clock, which moves only here.
+        time.Advance(TimeSpan.FromMinutes(59));
         var refresh = await connection.ReceiveAsync("refresh");
         Assert.Equal("token-2", refresh.GetProperty("token").GetString());
-        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var later = time.GetUtcNow().AddHours(1);
         await connection.SendAsync($$"""{"op":"refreshed","rid":{{Frames.Rid(refresh)}},"expires":"{{later.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}"}""");
 
-        await Eventually.TrueAsync(() => client.SessionInfo!.Expires > DateTimeOffset.UtcNow.AddMinutes(30), "the new expiry is recorded");
+        await Eventually.TrueAsync(() => client.SessionInfo!.Expires > time.GetUtcNow().AddMinutes(30), "the new expiry is recorded");
     }
 
     [Fact]
