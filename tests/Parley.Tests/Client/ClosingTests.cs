@@ -90,6 +90,26 @@ public sealed class ClosingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_handler_may_close_the_client_it_handles()
+    {
+        var client = NewClient();
+        Task? closing = null;
+        var states = new ConcurrentQueue<ConnectionState>();
+        client.StateChanged += states.Enqueue;
+        client.MessageReceived += _ => closing ??= client.CloseAsync();
+        var connection = await ConnectAsync(client);
+        await JoinAsync(client, connection, "general");
+
+        await connection.SendAsync(Frames.Message("general", 1));
+
+        await Eventually.TrueAsync(() => closing is not null, "the handler closes the client");
+        await Eventually.WithinAsync(Completion(closing!), "the close started by the handler");
+        Assert.Equal(ConnectionState.Closed, client.State);
+        Assert.Equal(ConnectionState.Closed, states.Last());
+        await client.DisposeAsync();
+    }
+
     private ParleyClient NewClient() => new(new ParleyClientOptions
     {
         Url = _server.Url,
