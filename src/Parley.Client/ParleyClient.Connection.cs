@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.WebSockets;
 
 namespace Parley.Client;
@@ -78,60 +77,20 @@ public sealed partial class ParleyClient
     }
 
     /// <summary>
-    /// Opens the connection and returns once the server answered <c>connected</c>. From then on the
-    /// client keeps the connection up by itself (see <see cref="ParleyClientOptions.AutoReconnect"/>).
-    /// One attempt only: a failure leaves the client <see cref="ConnectionState.Disconnected"/>, and
-    /// the call may be repeated.
+    /// Closes the connection normally and stops reconnecting, or stops a <see cref="ConnectAsync"/>
+    /// in progress. The state becomes <see cref="ConnectionState.Closed"/> at once and for good:
+    /// <see cref="StateChanged"/> reports it and is the last event raised, pending and later
+    /// requests fail with <c>closed</c>, and the message stream ends once its held messages are
+    /// read. Calling it again does nothing.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the attempt.</param>
-    /// <returns>A task that completes when connected.</returns>
-    /// <exception cref="ParleyException">
-    /// The server refused: <see cref="ParleyException.CloseCode"/> holds the close code and
-    /// <see cref="ParleyException.Code"/> its name (<c>invalid_token</c>, <c>user_connection_limit</c>…),
-    /// or the code is <c>server_busy</c> (HTTP 503) with <see cref="ParleyException.RetryAfter"/>.
-    /// </exception>
-    /// <exception cref="WebSocketException">The server could not be reached.</exception>
-    /// <exception cref="TimeoutException">No <c>connected</c> within <see cref="ParleyClientOptions.RequestTimeout"/>.</exception>
-    /// <exception cref="InvalidOperationException">The client is already connected, connecting or closed.</exception>
-    public async Task ConnectAsync(CancellationToken cancellationToken = default)
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        lock (_gate)
-        {
-            if (_state != ConnectionState.Disconnected)
-            {
-                throw new InvalidOperationException(_state == ConnectionState.Closed
-                    ? "The client is closed; create a new one."
-                    : $"ConnectAsync needs a disconnected client; this one is {_state}.");
-            }
-        }
-
-        if (!TrySetState(ConnectionState.Connecting, onlyFrom: ConnectionState.Disconnected))
-        {
-            throw new InvalidOperationException("Another ConnectAsync is already in progress.");
-        }
-
-        Session session;
-        try
-        {
-            session = await OpenSessionAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            TrySetState(ConnectionState.Disconnected, onlyFrom: ConnectionState.Connecting);
-            throw;
-        }
-
-        _runLoop = RunAsync(session);
-    }
-
-    /// <summary>
-    /// Closes the connection normally and stops reconnecting; the state becomes
-    /// <see cref="ConnectionState.Closed"/>, pending requests fail with <c>closed</c> and
-    /// <see cref="Messages"/> completes. Calling it again does nothing.
-    /// </summary>
+    /// <param name="cancellationToken">
+    /// Stops waiting for the server to answer the close (at most 2 seconds otherwise): the
+    /// connection is aborted instead, the client is closed all the same, and the call then throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </param>
     /// <returns>A task that completes when the connection and the reconnect loop have stopped.</returns>
-    public async Task CloseAsync()
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the client is closed nonetheless.</exception>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
     {
         // Closed first, then read: a connection being activated concurrently either sees Closed
         // and aborts itself, or is already current here.
@@ -144,13 +103,16 @@ public sealed partial class ParleyClient
 
         if (session is not null)
         {
-            await session.CloseAsync(CloseHandshakeTimeout).ConfigureAwait(false);
+            await session.CloseAsync(CloseHandshakeTimeout, cancellationToken).ConfigureAwait(false);
         }
 
         if (_runLoop is { } loop)
         {
+            // The session is closed or aborted and the lifetime cancelled: the loop ends promptly.
             await loop.ConfigureAwait(false);
         }
+
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Closes the client as <see cref="CloseAsync"/> does and releases its resources.</summary>
@@ -166,63 +128,6 @@ public sealed partial class ParleyClient
         // the close may still read its token.
         await CloseAsync().ConfigureAwait(false);
         _disposed = true;
-    }
-
-    /// <summary>
-    /// One connection attempt: upgrade, <c>connect</c> with the resume state, wait for
-    /// <c>connected</c>. Bounded by the request timeout. On success the session is current.
-    /// </summary>
-    private async Task<Session> OpenSessionAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _lifetime.Token);
-        var socket = new ClientWebSocket();
-        Session? session = null;
-        try
-        {
-            socket.Options.CollectHttpResponseDetails = true;
-            _options.ConfigureWebSocket?.Invoke(socket.Options);
-            try
-            {
-                await socket.ConnectAsync(_options.Url, attempt.Token).ConfigureAwait(false);
-            }
-            catch (WebSocketException ex) when (socket.HttpStatusCode == HttpStatusCode.ServiceUnavailable)
-            {
-                var retryAfter = RetryAfter.Parse(socket.HttpResponseHeaders, _time.GetUtcNow());
-                throw new ParleyException(ParleyErrorCodes.ServerBusy, $"The server refused the connection with HTTP 503 (retry after {retryAfter?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} s).", closeCode: null, retryAfter, ex);
-            }
-
-            var token = await GetTokenAsync(attempt.Token).ConfigureAwait(false);
-            var resume = _positions.ResumeMap();
-            var inbox = _options.ResumeInbox ? _positions.Inbox : null;
-            session = new Session(socket, inboxResumed: inbox is not null);
-            session.Completion = ReceiveLoopAsync(session);
-            await session.WriteAsync(FrameWriter.Connect(token, resume, inbox), attempt.Token).ConfigureAwait(false);
-            var info = await session.Handshake.Task.WaitAsync(attempt.Token).ConfigureAwait(false);
-            Activate(session, info);
-            return session;
-        }
-        catch (Exception ex)
-        {
-            if (session is null)
-            {
-                socket.Dispose();
-            }
-            else
-            {
-                session.Abort();
-                await session.Completion!.ConfigureAwait(false);
-                _ = session.Handshake.Task.Exception; // observed: the exception below reports it
-                session.Dispose();
-            }
-
-            if (ex is OperationCanceledException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested && !_lifetime.IsCancellationRequested)
-            {
-                throw new TimeoutException($"No connection to {_options.Url} within {_options.RequestTimeout}.", ex);
-            }
-
-            throw;
-        }
     }
 
     /// <summary>Receives on a session until it ends, then fails what waited on it.</summary>
@@ -293,23 +198,19 @@ public sealed partial class ParleyClient
                         EnterClosed(refused, ParleyCloseCodes.NameOf(refused));
                         return;
                     }
-                    catch (ParleyException ex) when (ex.RetryAfter is { } wait)
+                    catch (Exception ex) when (!_lifetime.IsCancellationRequested)
                     {
-                        // Every client refused together got the same Retry-After; the jitter spreads their return.
-                        delay = wait + backoff.Next();
-                    }
-                    catch (Exception) when (!_lifetime.IsCancellationRequested)
-                    {
-                        delay = backoff.Next();
+                        delay = DelayAfter(ex, backoff);
                     }
                 }
 
                 session = next;
             }
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        catch (Exception) when (_lifetime.IsCancellationRequested)
         {
-            // Closed while waiting to reconnect.
+            // Closed while waiting to reconnect or while an attempt was failing: CloseAsync awaits
+            // this loop and must not see the attempt's failure.
         }
     }
 
@@ -349,43 +250,60 @@ public sealed partial class ParleyClient
         }
     }
 
-    /// <summary>The terminal transition: no more reconnects, waiters fail, the message channel completes.</summary>
+    /// <summary>
+    /// The terminal transition: no more reconnects, waiters fail, the message stream completes.
+    /// Made under the event gate, after any handler that is running returns, so that no handler
+    /// ever sees the state Closed except the <see cref="StateChanged"/> that reports it.
+    /// </summary>
     private void EnterClosed(int? code, string? reason)
     {
-        lock (_gate)
+        TaskCompletionSource changed;
+        lock (_eventGate)
         {
-            if (_state == ConnectionState.Closed)
+            lock (_gate)
             {
-                return;
+                if (_state == ConnectionState.Closed)
+                {
+                    return;
+                }
+
+                _closeCode = code;
+                _closeReason = reason;
+                _state = ConnectionState.Closed;
+                changed = _stateChanged;
+                _stateChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            _closeCode = code;
-            _closeReason = reason;
+            Invoke(StateChanged, ConnectionState.Closed);
         }
 
-        TrySetState(ConnectionState.Closed);
+        changed.TrySetResult();
         _lifetime.Cancel();
-        Volatile.Read(ref _messages)?.Writer.TryComplete();
+        _buffer?.Complete();
     }
 
     /// <summary>Moves to <paramref name="to"/> unless closed (terminal) or not in <paramref name="onlyFrom"/>; wakes every waiter.</summary>
     private bool TrySetState(ConnectionState to, ConnectionState? onlyFrom = null)
     {
         TaskCompletionSource changed;
-        lock (_gate)
+        lock (_eventGate)
         {
-            if (_state == ConnectionState.Closed || _state == to || (onlyFrom is { } from && _state != from))
+            lock (_gate)
             {
-                return false;
+                if (_state == ConnectionState.Closed || _state == to || (onlyFrom is { } from && _state != from))
+                {
+                    return false;
+                }
+
+                _state = to;
+                changed = _stateChanged;
+                _stateChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
-            _state = to;
-            changed = _stateChanged;
-            _stateChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Invoke(StateChanged, to);
         }
 
         changed.TrySetResult();
-        Raise(StateChanged, to);
         return true;
     }
 

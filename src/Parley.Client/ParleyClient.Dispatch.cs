@@ -3,10 +3,17 @@ using System.Text.Json;
 namespace Parley.Client;
 
 // Frames from the server: replies to their requests, messages through de-duplication to the
-// application, pings answered, hints obeyed. Runs on a session's receive loop, one frame at a time.
+// application, pings answered, hints obeyed. Runs on a session's receive loop, one frame at a time;
+// a full message stream holds the loop (backpressure), which is why dispatching may wait.
 public sealed partial class ParleyClient
 {
-    private void Dispatch(Session session, ReadOnlyMemory<byte> utf8)
+    // Every handler runs under this gate, and every state change is made and reported under it:
+    // handlers never overlap, state events arrive in order, and none runs once the state is Closed.
+    // Taken before _gate, never while holding it; re-entrant, so a handler may call CloseAsync.
+    private readonly object _eventGate = new();
+    private int _bufferFullReported;
+
+    private ValueTask Dispatch(Session session, ReadOnlyMemory<byte> utf8)
     {
         ServerFrame frame;
         try
@@ -16,7 +23,7 @@ public sealed partial class ParleyClient
         catch (JsonException ex)
         {
             Raise(ErrorReceived, new ParleyError(ParleyErrorCodes.BadFrame, $"The server sent a frame this client cannot read: {ex.Message}"));
-            return;
+            return ValueTask.CompletedTask;
         }
 
         switch (frame)
@@ -30,8 +37,7 @@ public sealed partial class ParleyClient
                 session.Handshake.TrySetResult(connected.Info);
                 break;
             case MessageFrame message:
-                Deliver(message.Message);
-                break;
+                return DeliverAsync(message.Message, utf8.Length);
             case SignalFrame signal:
                 Raise(SignalReceived, signal.Signal);
                 break;
@@ -61,10 +67,16 @@ public sealed partial class ParleyClient
 
                 break;
         }
+
+        return ValueTask.CompletedTask;
     }
 
-    /// <summary>Delivers a durable message unless its sequence was already delivered in its stream.</summary>
-    private void Deliver(ParleyMessage message)
+    /// <summary>
+    /// Delivers a durable message unless its sequence was already delivered in its stream. The
+    /// position moves before a full stream is waited on: should the server close the stalled
+    /// connection meanwhile, the resume starts after this message, which the stream still receives.
+    /// </summary>
+    private async ValueTask DeliverAsync(ParleyMessage message, int frameBytes)
     {
         var fresh = message.Room is { } room
             ? _positions.TryAdvanceRoom(room, message.Seq)
@@ -75,7 +87,23 @@ public sealed partial class ParleyClient
             return;
         }
 
-        Volatile.Read(ref _messages)?.Writer.TryWrite(message);
+        if (_buffer is { } buffer)
+        {
+            if (buffer.IsFullFor(frameBytes))
+            {
+                if (Interlocked.Exchange(ref _bufferFullReported, 1) == 0)
+                {
+                    Raise(ErrorReceived, new ParleyError(ParleyClientErrorCodes.MessageBufferFull, "The message stream is full; the client reads nothing more from the connection until the application reads a message."));
+                }
+            }
+            else
+            {
+                Volatile.Write(ref _bufferFullReported, 0);
+            }
+
+            await buffer.WriteAsync(message, frameBytes).ConfigureAwait(false);
+        }
+
         Raise(MessageReceived, message);
     }
 
@@ -106,17 +134,33 @@ public sealed partial class ParleyClient
         session.Abort();
     }
 
-    /// <summary>Invokes an application handler; its exceptions must not stop the receive loop or the state machine.</summary>
-    private static void Raise<T>(Action<T>? handler, T value)
+    /// <summary>
+    /// Invokes an application handler under the event gate, unless the client is closed; its
+    /// exceptions must not stop the receive loop or the state machine.
+    /// </summary>
+    private void Raise<T>(Action<T>? handler, T value)
     {
         if (handler is null)
         {
             return;
         }
 
+        lock (_eventGate)
+        {
+            if (State == ConnectionState.Closed)
+            {
+                return;
+            }
+
+            Invoke(handler, value);
+        }
+    }
+
+    private static void Invoke<T>(Action<T>? handler, T value)
+    {
         try
         {
-            handler(value);
+            handler?.Invoke(value);
         }
         catch (Exception)
         {

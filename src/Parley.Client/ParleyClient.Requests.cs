@@ -6,6 +6,8 @@ namespace Parley.Client;
 // in-band before it expires, fetched anew after 4003.
 public sealed partial class ParleyClient
 {
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(7);
+
     /// <summary>
     /// Sends a request and waits for the reply its rid names. If the connection ends first, the
     /// request is sent again (new rid, same content) on the next connection: every request in
@@ -104,10 +106,19 @@ public sealed partial class ParleyClient
             }
         }
 
-        var token = await _options.TokenProvider(cancellationToken).ConfigureAwait(false);
+        string token;
+        try
+        {
+            token = await _options.TokenProvider(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ParleyException(ParleyClientErrorCodes.TokenUnavailable, $"{nameof(ParleyClientOptions.TokenProvider)} failed: {ex.Message}", closeCode: null, retryAfter: null, ex);
+        }
+
         if (string.IsNullOrWhiteSpace(token))
         {
-            throw new InvalidOperationException($"{nameof(ParleyClientOptions.TokenProvider)} returned an empty token.");
+            throw new ParleyException(ParleyClientErrorCodes.TokenUnavailable, $"{nameof(ParleyClientOptions.TokenProvider)} returned an empty token.");
         }
 
         lock (_gate)
@@ -132,6 +143,13 @@ public sealed partial class ParleyClient
         {
             try
             {
+                // Timers take at most about 49 days; a longer-lived token is looked at again later.
+                if (delay > LongestTimer)
+                {
+                    await Task.Delay(LongestTimer, _time, ended).ConfigureAwait(false);
+                    continue;
+                }
+
                 await Task.Delay(delay, _time, ended).ConfigureAwait(false);
                 var token = await _options.TokenProvider(ended).ConfigureAwait(false);
                 var refreshed = await RequestAsync<RefreshedFrame>(rid => FrameWriter.Refresh(rid, token), null, ended, session).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -7,8 +8,9 @@ namespace Parley.Client;
 /// A connection to Parley that survives the network: it reconnects with jittered backoff, resumes
 /// every joined room and the inbox from the last sequence it delivered, re-sends unacknowledged
 /// sends with their original id, and drops the duplicates a resume may bring. Every durable
-/// message is delivered once, in sequence order per room, through both <see cref="MessageReceived"/>
-/// and <see cref="Messages"/>. Thread-safe; one instance per user session.
+/// message is delivered once, in sequence order per room, through <see cref="MessageReceived"/>
+/// and, with <see cref="ParleyClientOptions.BufferMessages"/>, through <see cref="ReadMessagesAsync"/>.
+/// Thread-safe; one instance per user session. docs/dotnet-sdk.md is the guide.
 /// </summary>
 /// <example>
 /// <code>
@@ -16,11 +18,12 @@ namespace Parley.Client;
 /// {
 ///     Url = new Uri("wss://chat.example.com/v1/ws"),
 ///     TokenProvider = ct => myAuth.GetParleyTokenAsync(ct),
+///     BufferMessages = true,
 /// });
 /// await client.ConnectAsync();
 /// await client.JoinAsync("general");
 /// var ack = await client.SendAsync("general", new { text = "hi" });
-/// await foreach (var message in client.Messages.ReadAllAsync()) { ... }
+/// await foreach (var message in client.ReadMessagesAsync()) { ... }
 /// </code>
 /// </example>
 public sealed partial class ParleyClient : IAsyncDisposable
@@ -30,7 +33,9 @@ public sealed partial class ParleyClient : IAsyncDisposable
     private readonly StreamPositions _positions;
     private long _lastRid;
     private long _duplicatesDropped;
-    private Channel<ParleyMessage>? _messages;
+
+    // Null unless the options ask for it: an application that only handles the event holds nothing.
+    private readonly MessageBuffer? _buffer;
 
     /// <summary>Creates a client; nothing is sent until <see cref="ConnectAsync"/>.</summary>
     /// <param name="options">The client's settings, validated here.</param>
@@ -42,13 +47,15 @@ public sealed partial class ParleyClient : IAsyncDisposable
         _options = options;
         _time = options.TimeProvider;
         _positions = new StreamPositions(options.InboxSince);
+        _buffer = options.BufferMessages ? new MessageBuffer(options.MessageBufferLimit, options.MessageBufferByteLimit) : null;
     }
 
     /// <summary>
     /// Raised for every durable message, room or direct, once and in sequence order per stream,
     /// after duplicates are dropped. Handlers run on the receive loop: keep them short (an exception
     /// they throw is caught and ignored, so delivery continues) and move slow work elsewhere, or read
-    /// <see cref="Messages"/> instead.
+    /// <see cref="ReadMessagesAsync"/> instead. No two handlers of this client's events run at the
+    /// same time, and none runs once <see cref="State"/> is <see cref="ConnectionState.Closed"/>.
     /// </summary>
     public event Action<ParleyMessage>? MessageReceived;
 
@@ -58,41 +65,42 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <summary>Raised when users become or stop being present in a joined room. Runs on the receive loop.</summary>
     public event Action<PresenceChange>? PresenceChanged;
 
-    /// <summary>Raised after every change of <see cref="State"/>, with the new state.</summary>
+    /// <summary>
+    /// Raised after every change of <see cref="State"/>, with the new state, in the order of the
+    /// changes. <see cref="ConnectionState.Closed"/> is the last event the client raises.
+    /// </summary>
     public event Action<ConnectionState>? StateChanged;
 
     /// <summary>
     /// Raised for errors that belong to no pending request: an <c>error</c> frame without a matching
     /// request, a room the server left on this connection's behalf, an unreadable frame, a failed
-    /// token refresh. The connection keeps working.
+    /// token refresh, a full message stream (<see cref="ParleyClientErrorCodes.MessageBufferFull"/>).
+    /// The connection keeps working.
     /// </summary>
     public event Action<ParleyError>? ErrorReceived;
 
     /// <summary>
-    /// The same messages as <see cref="MessageReceived"/>, for <c>await foreach</c> consumers. The
-    /// channel is created on first access and receives every message delivered from then on, so
-    /// read this property before <see cref="ConnectAsync"/> to miss nothing. It is unbounded (a
-    /// consumer that stops reading holds the messages in memory) and completes when the client
-    /// is closed.
+    /// The messages of <see cref="ReadMessagesAsync"/> as a channel, for consumers that want
+    /// <see cref="ChannelReader{T}.TryRead"/> or <see cref="ChannelReader{T}.WaitToReadAsync"/>.
+    /// Holds every message delivered since the client was constructed, whenever it is first read;
+    /// bounded as <see cref="ParleyClientOptions.BufferMessages"/> describes; completes when the
+    /// client is closed, after the messages still held are read. Each message goes to one reader.
     /// </summary>
-    public ChannelReader<ParleyMessage> Messages
-    {
-        get
-        {
-            var channel = Volatile.Read(ref _messages);
-            if (channel is null)
-            {
-                var created = Channel.CreateUnbounded<ParleyMessage>(new UnboundedChannelOptions { SingleWriter = false });
-                channel = Interlocked.CompareExchange(ref _messages, created, null) ?? created;
-                if (State == ConnectionState.Closed)
-                {
-                    channel.Writer.TryComplete();
-                }
-            }
+    /// <exception cref="InvalidOperationException"><see cref="ParleyClientOptions.BufferMessages"/> is false.</exception>
+    public ChannelReader<ParleyMessage> Messages => (_buffer ?? throw NoBuffer()).Reader;
 
-            return channel.Reader;
-        }
-    }
+    /// <summary>
+    /// Every durable message, room or direct, once and in sequence order per stream, from the
+    /// client's construction on, for <c>await foreach</c>. Reading may start at any time: messages
+    /// that arrived before are held (see <see cref="ParleyClientOptions.BufferMessages"/> for the
+    /// bound and what happens past it). The enumeration ends when the client is closed and the
+    /// messages still held have been read. Each message goes to one reader: enumerate once.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the enumeration with <see cref="OperationCanceledException"/>; the client is unaffected and a later enumeration continues where this one stopped.</param>
+    /// <returns>The messages, as they are delivered.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="ParleyClientOptions.BufferMessages"/> is false (thrown by this call, before enumerating).</exception>
+    public IAsyncEnumerable<ParleyMessage> ReadMessagesAsync(CancellationToken cancellationToken = default)
+        => ReadAllAsync(_buffer ?? throw NoBuffer(), cancellationToken);
 
     /// <summary>How many messages were dropped because their sequence had already been delivered (replays overlapping live traffic after a resume).</summary>
     public long DuplicatesDropped => Interlocked.Read(ref _duplicatesDropped);
@@ -121,8 +129,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="since">The last sequence already seen in this room, for example from <see cref="LastSeq"/> in an earlier run.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The room's head and whether the replay is complete.</returns>
-    /// <exception cref="ParleyException"><c>invalid_room</c>, <c>forbidden</c>, <c>room_limit</c> or <c>store_unavailable</c>.</exception>
-    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>.</exception>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>, <c>forbidden</c>, <c>room_limit</c>, <c>rate_limited</c> or <c>store_unavailable</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<JoinResult> JoinAsync(string room, long? since = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -149,6 +159,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="room">The room name.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>A task that completes when the server confirmed.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -174,8 +188,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null. Pass your own to retry safely after a <see cref="TimeoutException"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number and timestamp.</returns>
-    /// <exception cref="ParleyException"><c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same <paramref name="messageId"/> to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors.</exception>
-    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendAsync(string room, object? body, string? messageId = null, CancellationToken cancellationToken = default)
         => SendAsync(room, Serialize(body), messageId, cancellationToken);
 
@@ -185,6 +201,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendAsync(string room, JsonElement body, string? messageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -201,6 +221,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number (in this user's inbox) and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_user</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendDirectAsync(string user, object? body, string? messageId = null, CancellationToken cancellationToken = default)
         => SendDirectAsync(user, Serialize(body), messageId, cancellationToken);
 
@@ -210,6 +234,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="messageId">An idempotency key unique per sender; a new one is generated when null.</param>
     /// <param name="cancellationToken">Cancels the wait; the message may still be committed.</param>
     /// <returns>The committed sequence number (in this user's inbox) and timestamp.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_user</c>, <c>rate_limited</c>, <c>body_too_large</c>, <c>store_unavailable</c> (nothing stored), <c>outcome_unknown</c> (perhaps stored: send again with the same message id to learn which), <c>id_conflict</c> (the id was used before for another message) and the other send errors; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No acknowledgement within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included; the message may still be committed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; the message may still be committed: send again with the same message id to find out.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<SendResult> SendDirectAsync(string user, JsonElement body, string? messageId = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
@@ -225,6 +253,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="body">Any value, serialized with <see cref="ParleyClientOptions.BodySerializerOptions"/>.</param>
     /// <param name="cancellationToken">Cancels the wait for a connection.</param>
     /// <returns>A task that completes when the frame is written.</returns>
+    /// <exception cref="ParleyException"><c>not_connected</c> also when the connection dropped under the write (signals are never re-sent); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No connection to write to within <see cref="ParleyClientOptions.RequestTimeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the frame was written.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task SignalAsync(string room, object? body, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -243,6 +275,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="limit">At most this many messages (1–500; the server's default is 50).</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The page, in ascending sequence order.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>forbidden</c>, <c>invalid_room</c>, <c>store_unavailable</c>, <c>overloaded</c> (retry later); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<HistoryPage> HistoryAsync(string room, long? before = null, long? after = null, int? limit = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -255,6 +291,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="limit">At most this many messages (1–500; the server's default is 50).</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The page, in ascending sequence order, with a null <see cref="HistoryPage.Room"/>.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>store_unavailable</c>, <c>overloaded</c> (retry later); <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task<HistoryPage> InboxHistoryAsync(long? before = null, long? after = null, int? limit = null, CancellationToken cancellationToken = default)
         => HistoryCoreAsync(room: null, before, after, limit, cancellationToken);
 
@@ -262,6 +302,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <param name="room">The room.</param>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>The user ids present.</returns>
+    /// <exception cref="ParleyException">The server refused: <c>invalid_room</c>, <c>forbidden</c>; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public async Task<IReadOnlyList<string>> PresenceAsync(string room, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(room);
@@ -272,6 +316,10 @@ public sealed partial class ParleyClient : IAsyncDisposable
     /// <summary>Sends a <c>ping</c> and waits for its <c>pong</c>: proof that the connection and the node answer.</summary>
     /// <param name="cancellationToken">Cancels the wait for the reply.</param>
     /// <returns>A task that completes when the pong arrived.</returns>
+    /// <exception cref="ParleyException">The server answered with an error; <c>closed</c> (the client is closed) or <c>not_connected</c> (it is disconnected with <see cref="ParleyClientOptions.AutoReconnect"/> off, or was never connected).</exception>
+    /// <exception cref="TimeoutException">No reply within <see cref="ParleyClientOptions.RequestTimeout"/>, reconnects included.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
     public Task PingAsync(CancellationToken cancellationToken = default)
         => RequestAsync<PongFrame>(FrameWriter.Ping, null, cancellationToken);
 
@@ -305,6 +353,21 @@ public sealed partial class ParleyClient : IAsyncDisposable
         var reply = await RequestAsync<HistoryFrame>(rid => FrameWriter.History(rid, room, before, after, limit), null, cancellationToken).ConfigureAwait(false);
         return reply.Page;
     }
+
+    private static async IAsyncEnumerable<ParleyMessage> ReadAllAsync(MessageBuffer buffer, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = buffer.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    private static InvalidOperationException NoBuffer()
+        => new($"The message stream is off: set {nameof(ParleyClientOptions)}.{nameof(ParleyClientOptions.BufferMessages)} to true, or handle {nameof(MessageReceived)}.");
 
     private JsonElement Serialize(object? body) => JsonSerializer.SerializeToElement(body, _options.BodySerializerOptions);
 }

@@ -83,8 +83,55 @@ public sealed class ParleyClientOptions
     /// </summary>
     public Action<ClientWebSocketOptions>? ConfigureWebSocket { get; init; }
 
-    /// <summary>The clock for delays, timeouts and token expiry; replaced by a fake clock in tests.</summary>
-    internal TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <summary>
+    /// How long <see cref="ParleyClient.ConnectAsync"/> keeps trying, attempts and the backoff
+    /// between them included, before it gives up with a <see cref="ParleyException"/>. Defaults to
+    /// 30 seconds: long enough to ride out a node restart, short enough for a user to be told.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> keeps trying until the call is cancelled or
+    /// <see cref="ConnectMaxAttempts"/> is reached.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The most connection attempts <see cref="ParleyClient.ConnectAsync"/> makes; null (the
+    /// default) bounds them by <see cref="ConnectTimeout"/> only. 1 makes a single attempt.
+    /// Reconnects after a connection was established are not counted: they go on until a
+    /// terminal close code or <see cref="ParleyClient.CloseAsync"/>.
+    /// </summary>
+    public int? ConnectMaxAttempts { get; init; }
+
+    /// <summary>
+    /// Whether the client keeps every delivered message for <see cref="ParleyClient.ReadMessagesAsync"/>
+    /// and <see cref="ParleyClient.Messages"/>, from its construction on, so that the order of
+    /// connecting, joining and reading does not matter. False (the default) delivers messages through
+    /// <see cref="ParleyClient.MessageReceived"/> only, and reading the stream throws
+    /// <see cref="InvalidOperationException"/>: an application that only handles the event never
+    /// holds messages nobody reads. When true, the application must read the stream: once it holds
+    /// <see cref="MessageBufferLimit"/> messages or <see cref="MessageBufferByteLimit"/> bytes, the
+    /// client stops reading the connection until the application takes one (see docs/dotnet-sdk.md).
+    /// </summary>
+    public bool BufferMessages { get; init; }
+
+    /// <summary>
+    /// The most messages the stream holds unread; 10,000 by default, a few minutes of a busy room.
+    /// Past it the client applies backpressure instead of dropping: see <see cref="BufferMessages"/>.
+    /// </summary>
+    public int MessageBufferLimit { get; init; } = 10_000;
+
+    /// <summary>
+    /// The most bytes (of the frames as received) the stream holds unread; 16 MiB by default. A
+    /// single message larger than the limit is still admitted when the stream is empty, so that it
+    /// never blocks delivery for good.
+    /// </summary>
+    public long MessageBufferByteLimit { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// The clock for reconnect backoff, <c>Retry-After</c> and <c>reconnect</c> hints, request,
+    /// connect and close timeouts and token expiry. Defaults to <see cref="TimeProvider.System"/>;
+    /// a fake clock (<c>Microsoft.Extensions.Time.Testing.FakeTimeProvider</c>) makes those delays
+    /// testable without waiting.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot work.</summary>
     internal void Validate()
@@ -110,6 +157,26 @@ public sealed class ParleyClientOptions
         if (ReconnectInitialDelay > ReconnectMaxDelay)
         {
             throw new ArgumentException($"{nameof(ReconnectInitialDelay)} ({ReconnectInitialDelay}) must not exceed {nameof(ReconnectMaxDelay)} ({ReconnectMaxDelay}).", "options");
+        }
+
+        if (ConnectTimeout != Timeout.InfiniteTimeSpan)
+        {
+            RequirePositive(ConnectTimeout, nameof(ConnectTimeout));
+        }
+
+        if (ConnectMaxAttempts < 1)
+        {
+            throw new ArgumentException($"{nameof(ConnectMaxAttempts)} must be at least 1 when set; got {ConnectMaxAttempts}.", "options");
+        }
+
+        if (MessageBufferLimit < 1)
+        {
+            throw new ArgumentException($"{nameof(MessageBufferLimit)} must be at least 1; got {MessageBufferLimit}.", "options");
+        }
+
+        if (MessageBufferByteLimit < 1)
+        {
+            throw new ArgumentException($"{nameof(MessageBufferByteLimit)} must be at least 1; got {MessageBufferByteLimit}.", "options");
         }
 
         if (TokenRefreshMargin < TimeSpan.Zero)

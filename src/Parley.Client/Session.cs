@@ -19,11 +19,13 @@ internal sealed class Session : IDisposable
     private readonly ClientWebSocket _socket;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _ended = new();
+    private readonly TimeProvider _time;
 
-    public Session(ClientWebSocket socket, bool inboxResumed)
+    public Session(ClientWebSocket socket, bool inboxResumed, TimeProvider time)
     {
         _socket = socket;
         InboxResumed = inboxResumed;
+        _time = time;
     }
 
     public RequestTable Requests { get; } = new();
@@ -60,9 +62,10 @@ internal sealed class Session : IDisposable
 
     /// <summary>
     /// Receives until the socket closes or fails, handing each complete text message to
-    /// <paramref name="onFrame"/> (which must not keep the memory). Binary messages are ignored.
+    /// <paramref name="onFrame"/> (which must not keep the memory) and waiting for it: a handler
+    /// that waits stops the reading of the socket. Binary messages are ignored.
     /// </summary>
-    public async Task<SessionEnd> ReceiveAsync(Action<ReadOnlyMemory<byte>> onFrame)
+    public async Task<SessionEnd> ReceiveAsync(Func<ReadOnlyMemory<byte>, ValueTask> onFrame)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
         var count = 0;
@@ -95,7 +98,7 @@ internal sealed class Session : IDisposable
 
                 if (result.MessageType == WebSocketMessageType.Text)
                 {
-                    onFrame(buffer.AsMemory(0, count));
+                    await onFrame(buffer.AsMemory(0, count)).ConfigureAwait(false);
                 }
 
                 count = 0;
@@ -117,12 +120,16 @@ internal sealed class Session : IDisposable
         }
     }
 
-    /// <summary>Starts a normal close and gives the server <paramref name="timeout"/> to answer it; aborts otherwise.</summary>
-    public async Task CloseAsync(TimeSpan timeout)
+    /// <summary>
+    /// Starts a normal close and gives the server <paramref name="timeout"/> to answer it; aborts
+    /// otherwise, or as soon as <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            using var deadline = new CancellationTokenSource(timeout);
+            using var timer = new CancellationTokenSource(timeout, _time);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
             await _writeLock.WaitAsync(deadline.Token).ConfigureAwait(false);
             try
             {
@@ -170,7 +177,7 @@ internal sealed class Session : IDisposable
 
         try
         {
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1), _time);
             await _writeLock.WaitAsync(deadline.Token).ConfigureAwait(false);
             try
             {

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -27,24 +26,32 @@ internal sealed class FakeParleyServer : IAsyncDisposable
     private readonly ConcurrentQueue<int> _refusals = new();
     private readonly ConcurrentQueue<TimeSpan> _upgradeTimes = new();
     private readonly ConcurrentBag<FakeConnection> _connections = [];
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _started;
 
-    private FakeParleyServer(WebApplication app) => _app = app;
+    private FakeParleyServer(WebApplication app, TimeProvider time)
+    {
+        _app = app;
+        _time = time;
+        _started = time.GetTimestamp();
+    }
 
     public Uri Url { get; private set; } = null!;
 
-    /// <summary>Upgrade requests seen, refused ones included, as time since the server started.</summary>
+    /// <summary>Upgrade requests seen, refused ones included, as time since the server started, on its clock.</summary>
     public IReadOnlyList<TimeSpan> UpgradeTimes => [.. _upgradeTimes];
 
-    public TimeSpan Now => _clock.Elapsed;
+    public TimeSpan Now => _time.GetElapsedTime(_started);
 
-    public static async Task<FakeParleyServer> StartAsync()
+    /// <param name="port">A fixed port, for a test that connects before the server listens; 0 picks a free one.</param>
+    /// <param name="time">The clock that stamps <see cref="UpgradeTimes"/>: the client's fake clock makes them exact.</param>
+    public static async Task<FakeParleyServer> StartAsync(int port = 0, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var server = new FakeParleyServer(app);
+        var server = new FakeParleyServer(app, time ?? TimeProvider.System);
         app.UseWebSockets();
         app.Map("/v1/ws", server.HandleAsync);
         await app.StartAsync();
@@ -85,7 +92,7 @@ internal sealed class FakeParleyServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        _upgradeTimes.Enqueue(_clock.Elapsed);
+        _upgradeTimes.Enqueue(Now);
         if (_refusals.TryDequeue(out var retryAfter))
         {
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -161,12 +168,17 @@ internal sealed class FakeConnection(WebSocket socket)
         }
     }
 
+    /// <summary>Closes with a code; a client that already dropped the socket has nothing left to close.</summary>
     public async Task CloseAsync(int code, string reason)
     {
         await _writeLock.WaitAsync();
         try
         {
             await socket.CloseOutputAsync((WebSocketCloseStatus)code, reason, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client is gone already; the test observes what it does next.
         }
         finally
         {

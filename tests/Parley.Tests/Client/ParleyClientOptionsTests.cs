@@ -18,6 +18,25 @@ public sealed class ParleyClientOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(60), options.TokenRefreshMargin);
         Assert.True(options.ResumeInbox);
         Assert.Null(options.InboxSince);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.ConnectTimeout);
+        Assert.Null(options.ConnectMaxAttempts);
+        Assert.False(options.BufferMessages);
+        Assert.Equal(10_000, options.MessageBufferLimit);
+        Assert.Equal(16 * 1024 * 1024, options.MessageBufferByteLimit);
+        Assert.Same(TimeProvider.System, options.TimeProvider);
+    }
+
+    [Fact]
+    public void Connect_and_message_stream_bounds_out_of_range_are_named()
+    {
+        var url = new Uri("ws://localhost/v1/ws");
+
+        Assert.Contains("ConnectTimeout", Assert.Throws<ArgumentException>(() => new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, ConnectTimeout = TimeSpan.Zero })).Message);
+        Assert.Contains("ConnectMaxAttempts", Assert.Throws<ArgumentException>(() => new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, ConnectMaxAttempts = 0 })).Message);
+        Assert.Contains("MessageBufferLimit", Assert.Throws<ArgumentException>(() => new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, MessageBufferLimit = 0 })).Message);
+        Assert.Contains("MessageBufferByteLimit", Assert.Throws<ArgumentException>(() => new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, MessageBufferByteLimit = 0 })).Message);
+        Assert.Contains("TimeProvider", Assert.Throws<ArgumentException>(() => new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, TimeProvider = null! })).Message);
+        _ = new ParleyClient(new ParleyClientOptions { Url = url, TokenProvider = Token, ConnectTimeout = Timeout.InfiniteTimeSpan });
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Parley.Client;
 using Parley.Tests.Support;
 
@@ -137,6 +138,7 @@ public sealed class ParleyClientTests : IAsyncLifetime
             Url = _server.Url,
             TokenProvider = _ => ValueTask.FromResult("token"),
             InboxSince = 12,
+            BufferMessages = true,
         });
         var stream = client.Messages;
         var connecting = client.ConnectAsync();
@@ -273,19 +275,23 @@ public sealed class ParleyClientTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_reconnect_hint_delays_the_reconnect_by_after_ms()
+    public async Task A_reconnect_hint_delays_the_reconnect_by_after_ms_on_the_clients_clock()
     {
-        await using var client = NewClient();
-        var connection = await ConnectAsync(client);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FakeParleyServer.StartAsync(time: time);
+        await using var client = NewClient(time: time, url: server.Url);
+        var connection = await ConnectAsync(client, server);
 
-        var hinted = _server.Now;
+        var hinted = server.Now;
         await connection.SendAsync(Frames.Reconnect(afterMs: 600));
         await connection.CloseAsync(ParleyCloseCodes.GoingAway, "going_away");
-        await _server.AcceptConnectedAsync();
+        await AdvanceUntilAsync(time, () => server.UpgradeTimes.Count == 2, "the client reconnects");
+        await server.AcceptConnectedAsync();
 
-        // Without the hint the 5 ms backoff ceiling would apply; the slack absorbs timer granularity.
-        var reconnected = _server.UpgradeTimes[1];
-        Assert.True(reconnected - hinted >= TimeSpan.FromMilliseconds(550), $"Reconnected after {(reconnected - hinted).TotalMilliseconds} ms.");
+        // Without the hint the 5 ms backoff ceiling would apply. Both times are read from the fake
+        // clock, which moves only when the test moves it: the bound holds on any machine.
+        var reconnected = server.UpgradeTimes[1];
+        Assert.True(reconnected - hinted >= TimeSpan.FromMilliseconds(600), $"Reconnected {(reconnected - hinted).TotalMilliseconds} ms after the hint.");
     }
 
     [Fact]
@@ -304,30 +310,21 @@ public sealed class ParleyClientTests : IAsyncLifetime
     [Fact]
     public async Task A_503_with_Retry_After_on_the_upgrade_delays_the_next_attempt()
     {
-        await using var client = NewClient();
-        var connection = await ConnectAsync(client);
-        _server.RefuseNextUpgrade(retryAfterSeconds: 1);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await FakeParleyServer.StartAsync(time: time);
+        await using var client = NewClient(time: time, url: server.Url);
+        var connection = await ConnectAsync(client, server);
+        server.RefuseNextUpgrade(retryAfterSeconds: 1);
 
         await connection.CloseAsync(ParleyCloseCodes.GoingAway, "going_away");
-        await _server.AcceptConnectedAsync();
+        await AdvanceUntilAsync(time, () => server.UpgradeTimes.Count == 3, "the attempt after the Retry-After");
+        await server.AcceptConnectedAsync();
 
-        // Without Retry-After the 5 ms backoff ceiling would apply; the slack absorbs timer granularity.
-        var upgrades = _server.UpgradeTimes;
-        Assert.Equal(3, upgrades.Count);
-        Assert.True(upgrades[2] - upgrades[1] >= TimeSpan.FromMilliseconds(950), $"Retried {(upgrades[2] - upgrades[1]).TotalMilliseconds} ms after the 503.");
-    }
-
-    [Fact]
-    public async Task ConnectAsync_refused_with_503_reports_server_busy_and_Retry_After()
-    {
-        await using var client = NewClient();
-        _server.RefuseNextUpgrade(retryAfterSeconds: 7);
-
-        var refusal = await Assert.ThrowsAsync<ParleyException>(() => client.ConnectAsync());
-
-        Assert.Equal(ParleyErrorCodes.ServerBusy, refusal.Code);
-        Assert.Equal(TimeSpan.FromSeconds(7), refusal.RetryAfter);
-        Assert.Equal(ConnectionState.Disconnected, client.State);
+        // Without Retry-After the 5 ms backoff ceiling would apply. The server stamps each upgrade
+        // with the fake clock as it arrives, so the gap is what the client waited, exactly.
+        var upgrades = server.UpgradeTimes;
+        Assert.True(upgrades[2] - upgrades[1] >= TimeSpan.FromSeconds(1), $"Retried {(upgrades[2] - upgrades[1]).TotalMilliseconds} ms after the 503.");
+        await Eventually.TrueAsync(() => client.State == ConnectionState.Connected, "the client is connected again");
     }
 
     [Fact]
@@ -431,22 +428,26 @@ public sealed class ParleyClientTests : IAsyncLifetime
         var (_, connect) = await _server.AcceptConnectedAsync();
 
         Assert.Equal("token-2", connect.GetProperty("token").GetString());
+        Assert.Equal(2, _tokensIssued);
     }
 
     [Fact]
-    public async Task The_token_is_refreshed_in_band_before_it_expires()
+    public async Task The_token_is_refreshed_in_band_a_margin_before_it_expires()
     {
-        await using var client = NewClient(o => o with { TokenRefreshMargin = TimeSpan.FromMinutes(1) });
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var client = NewClient(o => o with { TokenRefreshMargin = TimeSpan.FromMinutes(1) }, time);
         var connecting = client.ConnectAsync();
-        var (connection, _) = await _server.AcceptConnectedAsync(expires: DateTimeOffset.UtcNow.AddMinutes(1).AddMilliseconds(300));
+        var (connection, _) = await _server.AcceptConnectedAsync(expires: time.GetUtcNow().AddHours(1));
         await Eventually.WithinAsync(Completion(connecting), "ConnectAsync to return");
 
+        // The refresh is due a minute before the expiry on the client's clock, which moves only here.
+        time.Advance(TimeSpan.FromMinutes(59));
         var refresh = await connection.ReceiveAsync("refresh");
         Assert.Equal("token-2", refresh.GetProperty("token").GetString());
-        var later = DateTimeOffset.UtcNow.AddHours(1);
+        var later = time.GetUtcNow().AddHours(1);
         await connection.SendAsync($$"""{"op":"refreshed","rid":{{Frames.Rid(refresh)}},"expires":"{{later.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}"}""");
 
-        await Eventually.TrueAsync(() => client.SessionInfo!.Expires > DateTimeOffset.UtcNow.AddMinutes(30), "the new expiry is recorded");
+        await Eventually.TrueAsync(() => client.SessionInfo!.Expires > time.GetUtcNow().AddMinutes(30), "the new expiry is recorded");
     }
 
     [Fact]
@@ -484,19 +485,53 @@ public sealed class ParleyClientTests : IAsyncLifetime
         await client.DisposeAsync();
     }
 
-    private ParleyClient NewClient(Func<OptionsShape, OptionsShape>? adjust = null)
+    private ParleyClient NewClient(Func<OptionsShape, OptionsShape>? adjust = null, TimeProvider? time = null, Uri? url = null)
     {
         var shape = (adjust ?? (o => o))(new OptionsShape(true, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60)));
         return new ParleyClient(new ParleyClientOptions
         {
-            Url = _server.Url,
+            Url = url ?? _server.Url,
             TokenProvider = _ => ValueTask.FromResult($"token-{Interlocked.Increment(ref _tokensIssued)}"),
             AutoReconnect = shape.AutoReconnect,
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(1),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(5),
-            RequestTimeout = shape.RequestTimeout,
+            // On a fake clock the test moves time in steps; a long timeout keeps a slow machine's
+            // many steps from timing out an attempt that is merely slow in real time.
+            RequestTimeout = time is null ? shape.RequestTimeout : TimeSpan.FromHours(1),
             TokenRefreshMargin = shape.TokenRefreshMargin,
+            BufferMessages = true,
+            TimeProvider = time ?? TimeProvider.System,
         });
+    }
+
+    /// <summary>
+    /// Moves the fake clock forward in 10 ms steps until <paramref name="condition"/> holds, and
+    /// returns the fake time it first held at: the client's delays are then measured exactly,
+    /// whatever the real time the machine took.
+    /// </summary>
+    internal static async Task<DateTimeOffset> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition, string what)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                throw new TimeoutException($"Timed out after 30 s of moving the fake clock, waiting for {what}.");
+            }
+
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Task.Delay(2);
+        }
+
+        return time.GetUtcNow();
+    }
+
+    private async Task<FakeConnection> ConnectAsync(ParleyClient client, FakeParleyServer server)
+    {
+        var connecting = client.ConnectAsync();
+        var (connection, _) = await server.AcceptConnectedAsync();
+        await Eventually.WithinAsync(Completion(connecting), "ConnectAsync to return");
+        return connection;
     }
 
     private async Task<FakeConnection> ConnectAsync(ParleyClient client, long inboxHead = 0)
