@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Json.Schema;
 
 namespace Parley.Tests.Protocol;
@@ -9,33 +10,37 @@ internal sealed record SchemaMessage(string Key, string Op, string PayloadPointe
 
 /// <summary>
 /// The protocol's AsyncAPI document (docs/protocol.asyncapi.yaml, embedded in the test assembly),
-/// read once per test run with every message's payload schema built up front, so that checking a
-/// frame is one evaluation. Frames the node sends (the <c>send</c> operations' messages) are
+/// read once per test run with every message's payload schema built up front (its references
+/// resolved at build), so that checking a frame is one evaluation. Frames the node sends (the <c>send</c> operations' messages) are
 /// looked up by <c>op</c>; a frame is valid when it matches one of the schemas for its op.
 /// </summary>
 internal sealed class SchemaDocument
 {
     public const string Path = "docs/protocol.asyncapi.yaml";
 
+    private const string SchemasPointer = "#/components/schemas/";
+
     private static readonly Uri BaseUri = new("https://parley.invalid/docs/protocol.asyncapi.json");
-    private static readonly EvaluationOptions Flag = new() { OutputFormat = OutputFormat.Flag };
+
+    /// <summary>The yes/no pass every frame takes, without annotations (a third of the cost); the list pass, run only on a failure, explains.</summary>
+    private static readonly EvaluationOptions Flag = FlagOnly();
     private static readonly EvaluationOptions List = new() { OutputFormat = OutputFormat.List };
     private static readonly Lazy<SchemaDocument> Shared = new(() => new SchemaDocument(ReadEmbedded()));
 
     private readonly Dictionary<string, SchemaMessage[]> _serverByOp;
 
-    // Evaluation is cheap; one lock keeps it safe from every client's read loop whatever the library's threading.
+    // A frame takes some tens of microseconds; one lock keeps evaluation safe from every client's
+    // read loop at once, whatever the library's own threading guarantees.
     private readonly Lock _evaluating = new();
 
     public SchemaDocument(string yaml)
     {
         Root = JsonSerializer.SerializeToElement(SchemaYaml.Read(yaml));
-        var registry = new SchemaRegistry();
-        registry.Register(BaseUri, new JsonElementBaseDocument(Root, BaseUri));
-        var build = new BuildOptions { SchemaRegistry = registry };
+        var build = new BuildOptions { SchemaRegistry = new SchemaRegistry() };
+        var definitions = Definitions(Root);
 
-        ClientMessages = MessagesOf("receive", build);
-        ServerMessages = MessagesOf("send", build);
+        ClientMessages = MessagesOf("receive", build, definitions);
+        ServerMessages = MessagesOf("send", build, definitions);
         _serverByOp = ServerMessages.GroupBy(m => m.Op).ToDictionary(g => g.Key, g => g.ToArray());
     }
 
@@ -83,6 +88,22 @@ internal sealed class SchemaDocument
         }
 
         return $"The frame breaks {Path}: {frame.GetRawText()}{Environment.NewLine}{string.Join(Environment.NewLine, reasons)}";
+    }
+
+    private static EvaluationOptions FlagOnly()
+    {
+        var options = new EvaluationOptions { OutputFormat = OutputFormat.Flag };
+        options.IgnoreAllAnnotations();
+        return options;
+    }
+
+    /// <summary>Fails the test with the frame and the schema's errors when <paramref name="frame"/> is not a frame the node may send.</summary>
+    public void AssertServerFrame(JsonElement frame)
+    {
+        if (ServerFrameViolation(frame) is { } violation)
+        {
+            throw new Xunit.Sdk.XunitException(violation);
+        }
     }
 
     /// <summary>Null when <paramref name="instance"/> matches the message's payload schema; otherwise the schema's errors.</summary>
@@ -181,7 +202,50 @@ internal sealed class SchemaDocument
         }
     }
 
-    private List<SchemaMessage> MessagesOf(string action, BuildOptions build)
+    /// <summary>
+    /// <c>components.schemas</c> as the <c>$defs</c> of a stand-alone schema, their references
+    /// rewritten to match, so that each message's schema is built whole, every reference resolved
+    /// once (evaluating through a reference into the AsyncAPI document costs a lookup per frame).
+    /// </summary>
+    private static JsonNode Definitions(JsonElement root)
+    {
+        var definitions = JsonNode.Parse(root.GetProperty("components").GetProperty("schemas").GetRawText())!;
+        var pending = new Stack<JsonNode>([definitions]);
+        while (pending.TryPop(out var node))
+        {
+            if (node is JsonObject obj)
+            {
+                if (obj["$ref"] is JsonValue reference && reference.GetValue<string>() is { } target)
+                {
+                    obj["$ref"] = target.StartsWith(SchemasPointer, StringComparison.Ordinal)
+                        ? "#/$defs/" + target[SchemasPointer.Length..]
+                        : throw new InvalidDataException($"A schema refers to '{target}', outside {SchemasPointer}.");
+                }
+
+                foreach (var (_, child) in obj)
+                {
+                    if (child is not null)
+                    {
+                        pending.Push(child);
+                    }
+                }
+            }
+            else if (node is JsonArray array)
+            {
+                foreach (var child in array)
+                {
+                    if (child is not null)
+                    {
+                        pending.Push(child);
+                    }
+                }
+            }
+        }
+
+        return definitions;
+    }
+
+    private List<SchemaMessage> MessagesOf(string action, BuildOptions build, JsonNode definitions)
     {
         var messages = new List<SchemaMessage>();
         foreach (var operation in Root.GetProperty("operations").EnumerateObject())
@@ -209,7 +273,16 @@ internal sealed class SchemaDocument
                     && constant.ValueKind == JsonValueKind.String
                         ? constant.GetString()!
                         : throw new InvalidDataException($"The payload of '{pointer}' ({payload.Pointer}) does not fix 'op' with a string const.");
-                var root = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["$ref"] = BaseUri + payload.Pointer });
+                if (!payload.Pointer.StartsWith(SchemasPointer, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"The payload of '{pointer}' is not a reference into {SchemasPointer}.");
+                }
+
+                var root = JsonSerializer.SerializeToElement(new JsonObject
+                {
+                    ["$defs"] = definitions.DeepClone(),
+                    ["$ref"] = "#/$defs/" + payload.Pointer[SchemasPointer.Length..],
+                });
                 var schema = JsonSchema.Build(root, build, new Uri(BaseUri, $"messages/{Uri.EscapeDataString(pointer)}"));
                 messages.Add(new SchemaMessage(pointer, op, payload.Pointer, schema));
             }

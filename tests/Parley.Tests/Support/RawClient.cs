@@ -183,7 +183,16 @@ internal sealed class RawClient : IAsyncDisposable
 
                 using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
                 var frame = document.RootElement.Clone();
-                var violation = SchemaDocument.Protocol.ServerFrameViolation(frame);
+                string? violation;
+                try
+                {
+                    violation = SchemaDocument.Protocol.ServerFrameViolation(frame);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    violation = $"The frame could not be checked against {SchemaDocument.Path}: {e.Message}";
+                }
+
                 lock (_gate)
                 {
                     _frames.Add(frame);

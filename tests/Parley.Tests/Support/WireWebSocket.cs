@@ -141,10 +141,7 @@ internal sealed class WireWebSocket : IDisposable
                 {
                     using var document = JsonDocument.Parse(_message.ToArray());
                     _message.Clear();
-                    if (SchemaDocument.Protocol.ServerFrameViolation(document.RootElement) is { } violation)
-                    {
-                        throw new Xunit.Sdk.XunitException(violation);
-                    }
+                    SchemaDocument.Protocol.AssertServerFrame(document.RootElement);
                 }
             }
         }
