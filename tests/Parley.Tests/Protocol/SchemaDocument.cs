@@ -25,7 +25,9 @@ internal sealed class SchemaDocument
     /// <summary>The yes/no pass every frame takes, without annotations (a third of the cost); the list pass, run only on a failure, explains.</summary>
     private static readonly EvaluationOptions Flag = FlagOnly();
     private static readonly EvaluationOptions List = new() { OutputFormat = OutputFormat.List };
-    private static readonly Lazy<SchemaDocument> Shared = new(() => new SchemaDocument(ReadEmbedded()));
+
+    /// <summary>Started once, off the clients' read loops, so that no thread waits on it while the first frames arrive.</summary>
+    private static readonly Task<SchemaDocument> Loading = Task.Run(() => new SchemaDocument(ReadEmbedded()));
 
     private readonly Dictionary<string, SchemaMessage[]> _serverByOp;
 
@@ -45,7 +47,10 @@ internal sealed class SchemaDocument
     }
 
     /// <summary>The document as loaded from the test assembly.</summary>
-    public static SchemaDocument Protocol => Shared.Value;
+    public static SchemaDocument Protocol => Loading.GetAwaiter().GetResult();
+
+    /// <summary>Completes once <see cref="Protocol"/> is ready; test clients await it before they open a socket.</summary>
+    public static Task LoadAsync() => Loading;
 
     public JsonElement Root { get; }
 

@@ -100,7 +100,7 @@ public sealed class SchemaDocumentTests
         foreach (var operation in root.GetProperty("operations").EnumerateObject())
         {
             var channel = operation.Value.GetProperty("channel").GetProperty("$ref").GetString()!;
-            var replies = operation.Value.TryGetProperty("reply", out var reply) ? reply.GetProperty("messages").EnumerateArray() : default;
+            IEnumerable<JsonElement> replies = operation.Value.TryGetProperty("reply", out var reply) ? reply.GetProperty("messages").EnumerateArray() : [];
             foreach (var message in operation.Value.GetProperty("messages").EnumerateArray().Concat(replies))
             {
                 // AsyncAPI 3: an operation's messages are references to messages of its channel.
@@ -162,6 +162,21 @@ public sealed class SchemaDocumentTests
 
         // And the document lists no frame the node never sends.
         Assert.Equal(sent, new SortedSet<string>(Document.ServerMessages.Select(m => m.Op), StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_client_example_in_the_document_is_read_by_the_server_as_its_op()
+    {
+        foreach (var message in Document.ClientMessages)
+        {
+            foreach (var example in Document.Resolve(message.Key).GetProperty("examples").EnumerateArray())
+            {
+                var json = Encoding.UTF8.GetBytes(example.GetProperty("payload").GetRawText());
+
+                Assert.True(ClientFrameParser.TryParse(json, out var frame), $"The server could not read the example of {message.Key}.");
+                Assert.Equal(message.Op, frame!.Op.ToString().ToLowerInvariant());
+            }
+        }
     }
 
     [Fact]

@@ -42,6 +42,7 @@ internal sealed class RawClient : IAsyncDisposable
 
     public static async Task<RawClient> OpenAsync(Uri uri, string? bearer = null)
     {
+        await SchemaDocument.LoadAsync();
         var client = new RawClient();
         if (bearer is not null)
         {

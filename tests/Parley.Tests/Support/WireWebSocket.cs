@@ -26,6 +26,7 @@ internal sealed class WireWebSocket : IDisposable
     /// <summary>Connects with a small receive buffer (so a stalled reader stalls the node soon), upgrades and sends <c>connect</c>.</summary>
     public static async Task<WireWebSocket> ConnectAsync(int port, string token)
     {
+        await SchemaDocument.LoadAsync();
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
