@@ -95,13 +95,6 @@ internal sealed class SchemaDocument
         return $"The frame breaks {Path}: {frame.GetRawText()}{Environment.NewLine}{string.Join(Environment.NewLine, reasons)}";
     }
 
-    private static EvaluationOptions FlagOnly()
-    {
-        var options = new EvaluationOptions { OutputFormat = OutputFormat.Flag };
-        options.IgnoreAllAnnotations();
-        return options;
-    }
-
     /// <summary>Fails the test with the frame and the schema's errors when <paramref name="frame"/> is not a frame the node may send.</summary>
     public void AssertServerFrame(JsonElement frame)
     {
@@ -294,5 +287,12 @@ internal sealed class SchemaDocument
         }
 
         return messages;
+    }
+
+    private static EvaluationOptions FlagOnly()
+    {
+        var options = new EvaluationOptions { OutputFormat = OutputFormat.Flag };
+        options.IgnoreAllAnnotations();
+        return options;
     }
 }
