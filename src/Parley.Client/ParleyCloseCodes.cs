@@ -42,7 +42,11 @@ public static class ParleyCloseCodes
     /// <summary>The tenant already has the maximum number of distinct users online, and this user is not one of them.</summary>
     public const int TenantOnlineLimit = 4506;
 
-    /// <summary>Whether a close code forbids reconnecting automatically.</summary>
+    /// <summary>
+    /// Whether a close code forbids reconnecting automatically; the client reconnects and resumes
+    /// after every other code (after <see cref="TokenExpired"/>, with a new token). Agrees with
+    /// <c>reconnect</c> in the protocol's AsyncAPI document for every code above.
+    /// </summary>
     /// <param name="code">A WebSocket close code.</param>
     /// <returns>True for 4500–4999.</returns>
     public static bool IsTerminal(int code) => code is >= 4500 and <= 4999;

@@ -15,6 +15,9 @@ public static class ParleyErrorCodes
     /// <summary>The frame was larger than the server accepts; it was discarded.</summary>
     public const string FrameTooLarge = "frame_too_large";
 
+    /// <summary>A second <c>connect</c> on a connection that is already authenticated.</summary>
+    public const string AlreadyConnected = "already_connected";
+
     /// <summary>A room name breaks the identifier rules.</summary>
     public const string InvalidRoom = "invalid_room";
 
@@ -84,4 +87,22 @@ public static class ParleyErrorCodes
 
     /// <summary>Raised by the client: the server answered a request with a frame of an unexpected kind.</summary>
     public const string UnexpectedReply = "unexpected_reply";
+
+    /// <summary>The codes above that the client raises itself; every other one comes from the server.</summary>
+    internal static readonly IReadOnlySet<string> RaisedByClient = new HashSet<string>(StringComparer.Ordinal)
+    {
+        NotConnected, Closed, ServerBusy, TokenRefreshFailed, UnexpectedReply,
+    };
+
+    /// <summary>
+    /// Whether a request that failed with <paramref name="code"/> may succeed if sent again unchanged
+    /// (later, and for a send with the same message id, so that it is never stored twice). False
+    /// means the request, the token or the connection's state must change first. Agrees with
+    /// <c>retry</c> in the protocol's AsyncAPI document for every server code.
+    /// </summary>
+    /// <param name="code">An error code.</param>
+    /// <returns>True for a transient refusal; false for a refusal that repeats, and for unknown codes.</returns>
+    public static bool IsRetryable(string code) => code is
+        RateLimited or StoreUnavailable or OutcomeUnknown or Internal or Overloaded
+        or NotConnected or ServerBusy;
 }

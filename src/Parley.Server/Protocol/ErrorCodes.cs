@@ -32,4 +32,7 @@ internal static class ErrorCodes
     public const string BadRequest = "bad_request";
     public const string Unauthorized = "unauthorized";
     public const string TenantDisabled = "tenant_disabled";
+
+    /// <summary>The codes only HTTP error bodies carry; every other code may arrive in an <c>error</c> frame.</summary>
+    public static readonly IReadOnlySet<string> HttpOnly = new HashSet<string>(StringComparer.Ordinal) { BadRequest, Unauthorized, TenantDisabled };
 }

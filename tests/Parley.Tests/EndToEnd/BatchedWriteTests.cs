@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Parley.Tests.Protocol;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;
@@ -69,6 +70,7 @@ public sealed class BatchedWriteTests
             while (!result.EndOfMessage);
 
             using var frame = JsonDocument.Parse(buffer.AsMemory(0, length));
+            SchemaDocument.Protocol.AssertServerFrame(frame.RootElement);
             var op = frame.RootElement.GetProperty("op").GetString();
             if (op == "joined")
             {

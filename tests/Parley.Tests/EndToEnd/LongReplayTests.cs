@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Parley.Server.Store;
 using Parley.Server.Tenancy;
+using Parley.Tests.Protocol;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;
@@ -56,6 +57,7 @@ public sealed class LongReplayTests
             }
 
             using var document = JsonDocument.Parse(frame.Value);
+            SchemaDocument.Protocol.AssertServerFrame(document.RootElement);
             switch (document.RootElement.GetProperty("op").GetString())
             {
                 case "msg":

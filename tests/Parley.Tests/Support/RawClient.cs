@@ -1,12 +1,15 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Parley.Tests.Protocol;
 
 namespace Parley.Tests.Support;
 
 /// <summary>
 /// A WebSocket client speaking raw protocol frames, for black-box tests of the wire protocol.
 /// Frames are read by one loop into a list; tests wait for the frame they expect with a deadline.
+/// Every frame read is checked against the protocol's AsyncAPI document: the first one that breaks
+/// it fails the test at its next look at the frames, or at the latest when the client is disposed.
 /// </summary>
 internal sealed class RawClient : IAsyncDisposable
 {
@@ -16,6 +19,7 @@ internal sealed class RawClient : IAsyncDisposable
     private Task? _reader;
     private readonly HashSet<int> _consumed = [];
     private TaskCompletionSource _reading = Completed();
+    private string? _violation;
 
     public ClientWebSocket Socket => _socket;
 
@@ -26,6 +30,7 @@ internal sealed class RawClient : IAsyncDisposable
         {
             lock (_gate)
             {
+                ThrowIfViolated();
                 return [.. _frames];
             }
         }
@@ -37,6 +42,7 @@ internal sealed class RawClient : IAsyncDisposable
 
     public static async Task<RawClient> OpenAsync(Uri uri, string? bearer = null)
     {
+        await SchemaDocument.LoadAsync();
         var client = new RawClient();
         if (bearer is not null)
         {
@@ -75,6 +81,7 @@ internal sealed class RawClient : IAsyncDisposable
         {
             lock (_gate)
             {
+                ThrowIfViolated();
                 for (var i = 0; i < _frames.Count; i++)
                 {
                     var frame = _frames[i];
@@ -99,6 +106,11 @@ internal sealed class RawClient : IAsyncDisposable
     public async Task<int> ExpectClosedAsync(TimeSpan? timeout = null)
     {
         await Eventually.TrueAsync(() => Closed, "the server closes the connection", timeout);
+        lock (_gate)
+        {
+            ThrowIfViolated();
+        }
+
         return (int)(_socket.CloseStatus ?? 0);
     }
 
@@ -122,6 +134,18 @@ internal sealed class RawClient : IAsyncDisposable
         }
 
         _socket.Dispose();
+        lock (_gate)
+        {
+            ThrowIfViolated();
+        }
+    }
+
+    private void ThrowIfViolated()
+    {
+        if (_violation is not null)
+        {
+            throw new Xunit.Sdk.XunitException(_violation);
+        }
     }
 
     private static TaskCompletionSource Completed()
@@ -159,9 +183,21 @@ internal sealed class RawClient : IAsyncDisposable
                 }
 
                 using var document = JsonDocument.Parse(buffer.AsMemory(0, length));
+                var frame = document.RootElement.Clone();
+                string? violation;
+                try
+                {
+                    violation = SchemaDocument.Protocol.ServerFrameViolation(frame);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    violation = $"The frame could not be checked against {SchemaDocument.Path}: {e.Message}";
+                }
+
                 lock (_gate)
                 {
-                    _frames.Add(document.RootElement.Clone());
+                    _frames.Add(frame);
+                    _violation ??= violation;
                 }
             }
         }

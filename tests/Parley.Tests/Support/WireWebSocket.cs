@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using Parley.Tests.Protocol;
 
 namespace Parley.Tests.Support;
 
@@ -13,6 +15,10 @@ internal sealed class WireWebSocket : IDisposable
 {
     private readonly Socket _socket;
 
+    /// <summary>Bytes read but not yet parsed into whole frames, and the text of a fragmented message so far.</summary>
+    private readonly List<byte> _unparsed = [];
+    private readonly List<byte> _message = [];
+
     private WireWebSocket(Socket socket) => _socket = socket;
 
     public Socket Socket => _socket;
@@ -20,6 +26,7 @@ internal sealed class WireWebSocket : IDisposable
     /// <summary>Connects with a small receive buffer (so a stalled reader stalls the node soon), upgrades and sends <c>connect</c>.</summary>
     public static async Task<WireWebSocket> ConnectAsync(int port, string token)
     {
+        await SchemaDocument.LoadAsync();
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -64,7 +71,11 @@ internal sealed class WireWebSocket : IDisposable
         return frame;
     }
 
-    /// <summary>Reads (and drops) what the node sends until <paramref name="marker"/> has gone by: server frames are unmasked, so their JSON is on the wire as it is.</summary>
+    /// <summary>
+    /// Reads (and drops) what the node sends until <paramref name="marker"/> has gone by: server frames
+    /// are unmasked, so their JSON is on the wire as it is. Every whole text message read on the way
+    /// is checked against the protocol's AsyncAPI document; one that breaks it fails the test here.
+    /// </summary>
     public async Task ReadPastAsync(string marker)
     {
         var seen = new StringBuilder();
@@ -78,6 +89,62 @@ internal sealed class WireWebSocket : IDisposable
             }
 
             seen.Append(Encoding.Latin1.GetString(buffer, 0, read));
+            CheckFrames(buffer.AsSpan(0, read));
+        }
+    }
+
+    /// <summary>Parses the whole frames among the bytes read so far and checks each complete text message.</summary>
+    private void CheckFrames(ReadOnlySpan<byte> read)
+    {
+        _unparsed.AddRange(read);
+        while (_unparsed.Count >= 2)
+        {
+            var opcode = _unparsed[0] & 0x0F;
+            var final = (_unparsed[0] & 0x80) != 0;
+            var header = 2;
+            long length = _unparsed[1] & 0x7F;
+            if (length == 126)
+            {
+                header = 4;
+                if (_unparsed.Count < header)
+                {
+                    return;
+                }
+
+                length = (_unparsed[2] << 8) | _unparsed[3];
+            }
+            else if (length == 127)
+            {
+                header = 10;
+                if (_unparsed.Count < header)
+                {
+                    return;
+                }
+
+                length = 0;
+                for (var i = 2; i < 10; i++)
+                {
+                    length = (length << 8) | _unparsed[i];
+                }
+            }
+
+            if (_unparsed.Count < header + length)
+            {
+                return;
+            }
+
+            var payload = _unparsed.GetRange(header, (int)length);
+            _unparsed.RemoveRange(0, header + (int)length);
+            if (opcode is 0x1 or 0x0)
+            {
+                _message.AddRange(payload);
+                if (final)
+                {
+                    using var document = JsonDocument.Parse(_message.ToArray());
+                    _message.Clear();
+                    SchemaDocument.Protocol.AssertServerFrame(document.RootElement);
+                }
+            }
         }
     }
 
