@@ -54,6 +54,8 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 export class ParleyNode {
   private process: ChildProcess | undefined;
   private output = "";
+  /** Token mints still running: `dispose` waits for them, since `parley token` would create the data directory again. */
+  private readonly minting = new Set<Promise<unknown>>();
 
   readonly port: number;
   readonly dataDir: string;
@@ -87,8 +89,13 @@ export class ParleyNode {
   async token(user: string, options: { ttl?: string; scopes?: string; tenant?: string } = {}): Promise<string> {
     const args = [parleyDll, "token", "--data", this.dataDir, "--tenant", options.tenant ?? "t", "--user", user, "--rooms", "*", "--ttl", options.ttl ?? "1h"];
     if (options.scopes) args.push("--scopes", options.scopes);
-    const { stdout } = await run("dotnet", args, { env: { ...process.env, ...fastSettings } });
-    return stdout.trim();
+    const mint = run("dotnet", args, { env: { ...process.env, ...fastSettings } });
+    this.minting.add(mint);
+    try {
+      return (await mint).stdout.trim();
+    } finally {
+      this.minting.delete(mint);
+    }
   }
 
   /** Publishes over the HTTP API; returns the committed seq. */
@@ -165,6 +172,7 @@ export class ParleyNode {
       await exited;
     }
     this.process = undefined;
+    await Promise.allSettled([...this.minting]);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
