@@ -254,6 +254,43 @@ describe("ParleyClient", () => {
     await t.client.close();
   });
 
+  it("retries while the token callback fails, and connects once it answers", async () => {
+    let fail = true;
+    const t = setup({
+      token: () => {
+        if (fail) throw new Error("auth service down");
+        return "tok-ok";
+      },
+    });
+    const connecting = t.client.connect();
+    await settle();
+    expect(t.fake.sockets).toHaveLength(0);
+    expect(t.states.at(-1)).toMatchObject({ state: "reconnecting", attempt: 1, reason: "token_unavailable" });
+    fail = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    await settle();
+    t.fake.last().accept();
+    expect(t.fake.last().sent[0]).toEqual({ op: "connect", token: "tok-ok" });
+    t.fake.last().receive(connectedFrame());
+    await expect(connecting).resolves.toBeUndefined();
+    await t.client.close();
+  });
+
+  it("reports a refused in-band refresh as an error event and keeps the connection", async () => {
+    const t = setup({ token: () => "tok", tokenRefreshMarginMs: 60_000 });
+    const errors: Array<{ code: string }> = [];
+    t.client.on("error", (e) => errors.push(e));
+    await connect(t, { expires: new Date(Date.now() + 120_000).toISOString(), ping: 3600 });
+    await vi.advanceTimersByTimeAsync(60_000);
+    await settle();
+    const refresh = t.fake.last().frames("refresh")[0];
+    t.fake.last().receive({ op: "error", rid: refresh?.rid, code: "token_mismatch", message: "another user" });
+    await settle();
+    expect(errors).toMatchObject([{ code: "token_mismatch" }]);
+    expect(t.client.state).toBe("connected");
+    await t.client.close();
+  });
+
   it("waits as long as the node's reconnect hint says before reconnecting", async () => {
     const t = setup();
     await connect(t);

@@ -183,7 +183,7 @@ describe("ParleyClient against a real node", () => {
     await fresh.client.ping();
     expect(fresh.states.map((s) => s.state)).toEqual(["connecting", "connected"]);
     expect(errors).toEqual([]);
-  });
+  }, 45_000);
 
   it("resumes after the node restarts on the same port and data: nothing committed is lost and a send made while it was down is committed once", async () => {
     const sockets = await instrumentedWebSocket();
@@ -208,5 +208,5 @@ describe("ParleyClient against a real node", () => {
     expect(seqs(user.messages, "durable")).toEqual(range(1, 6));
     const page = await user.client.history("durable");
     expect(page.messages.map((m) => m.id)).toEqual(["d-1", "d-2", "d-3", "d-4", "d-5", "while-down"]);
-  });
+  }, 90_000); // a stop and a start of the node: seconds each, more on a loaded machine
 });

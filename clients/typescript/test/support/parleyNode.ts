@@ -54,6 +54,8 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 export class ParleyNode {
   private process: ChildProcess | undefined;
   private output = "";
+  /** Token mints still running: `dispose` waits for them, since `parley token` would create the data directory again. */
+  private readonly minting = new Set<Promise<unknown>>();
 
   readonly port: number;
   readonly dataDir: string;
@@ -87,8 +89,13 @@ export class ParleyNode {
   async token(user: string, options: { ttl?: string; scopes?: string; tenant?: string } = {}): Promise<string> {
     const args = [parleyDll, "token", "--data", this.dataDir, "--tenant", options.tenant ?? "t", "--user", user, "--rooms", "*", "--ttl", options.ttl ?? "1h"];
     if (options.scopes) args.push("--scopes", options.scopes);
-    const { stdout } = await run("dotnet", args, { env: { ...process.env, ...fastSettings } });
-    return stdout.trim();
+    const mint = run("dotnet", args, { env: { ...process.env, ...fastSettings } });
+    this.minting.add(mint);
+    try {
+      return (await mint).stdout.trim();
+    } finally {
+      this.minting.delete(mint);
+    }
   }
 
   /** Publishes over the HTTP API; returns the committed seq. */
@@ -116,8 +123,25 @@ export class ParleyNode {
     this.process = undefined;
   }
 
-  /** Starts the node again on the same port and data directory. */
+  /**
+   * Starts the node again on the same port and data directory. Another program on this machine
+   * may have taken the port in the moment it was free; the start is then retried until the
+   * port is released (within a minute), since the test is about the same address.
+   */
   async begin(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const outcome = await this.spawnOnce(deadline);
+      if (outcome === "ready") return;
+      if (!/address already in use/i.test(this.output) || Date.now() > deadline) {
+        throw new Error(`The node on port ${this.port} did not start (${outcome}):\n${this.output}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async spawnOnce(deadline: number): Promise<"ready" | string> {
+    this.output = "";
     const child = spawn("dotnet", [parleyDll, "serve", "--urls", this.httpUrl, "--data", this.dataDir], {
       env: { ...process.env, ...fastSettings, ...this.settings },
       stdio: ["ignore", "pipe", "pipe"],
@@ -125,14 +149,19 @@ export class ParleyNode {
     child.stdout?.on("data", (d: Buffer) => (this.output += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (this.output += d.toString()));
     this.process = child;
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`The node exited with ${child.exitCode}:\n${this.output}`);
-      try {
-        return (await fetch(`${this.httpUrl}/healthz/ready`)).ok;
-      } catch {
-        return false;
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        this.process = undefined;
+        return `exited with ${child.exitCode ?? child.signalCode}`;
       }
-    }, `the node on port ${this.port} to be ready`, 60_000);
+      try {
+        if ((await fetch(`${this.httpUrl}/healthz/ready`)).ok) return "ready";
+      } catch {
+        // Not listening yet.
+      }
+      if (Date.now() > deadline) return "not ready within a minute";
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async dispose(): Promise<void> {
@@ -143,6 +172,7 @@ export class ParleyNode {
       await exited;
     }
     this.process = undefined;
+    await Promise.allSettled([...this.minting]);
     rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
