@@ -16,5 +16,13 @@ public interface INodeRegistry
     Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>What a node says about itself: id, start time, connections and when it last announced.</summary>
-public sealed record NodeInfo(string Id, DateTimeOffset StartedAt, int Connections, DateTimeOffset HeartbeatAt);
+/// <summary>
+/// What a node says about itself: id, start time, connections and when it last announced, and its
+/// running totals (<see cref="NodeStats"/>; null from a node of an earlier version).
+/// </summary>
+public sealed record NodeInfo(string Id, DateTimeOffset StartedAt, int Connections, DateTimeOffset HeartbeatAt)
+{
+    /// <summary>Omitted from JSON when null, so <c>/api/v1/cluster</c>, which strips it, keeps its documented shape.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public NodeStats? Stats { get; init; }
+}

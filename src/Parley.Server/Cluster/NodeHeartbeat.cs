@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Parley.Server.Connections;
 using Parley.Server.Hosting;
 using Parley.Server.Options;
 
@@ -8,11 +7,13 @@ namespace Parley.Server.Cluster;
 /// <summary>
 /// Announces this node in the registry at start and on every heartbeat interval, with the
 /// presence TTL, and withdraws it on a clean stop. A node that dies disappears within one TTL.
+/// Each announcement carries the node's running totals, so any node can report on every other; it
+/// announces every <c>Web:StatsInterval</c> when that is shorter than the heartbeat interval.
 /// </summary>
 internal sealed class NodeHeartbeat(
     INodeRegistry registry,
     NodeIdentity node,
-    ConnectionRegistry connections,
+    NodeSnapshot snapshot,
     IOptions<ParleyOptions> options,
     TimeProvider clock,
     ILogger<NodeHeartbeat> logger) : BackgroundService
@@ -20,12 +21,14 @@ internal sealed class NodeHeartbeat(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var presence = options.Value.Presence;
-        using var timer = new PeriodicTimer(presence.HeartbeatInterval, clock);
+        // The entry's TTL is renewed at least every heartbeat; the totals it carries, every stats interval.
+        var interval = presence.HeartbeatInterval < options.Value.Web.StatsInterval ? presence.HeartbeatInterval : options.Value.Web.StatsInterval;
+        using var timer = new PeriodicTimer(interval, clock);
         do
         {
             try
             {
-                await registry.AnnounceAsync(new NodeInfo(node.Id, node.StartedAt, connections.Count, clock.GetUtcNow()), presence.Ttl, stoppingToken);
+                await registry.AnnounceAsync(snapshot.Take(), presence.Ttl, stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -52,5 +52,8 @@ internal sealed class ConnectionMetrics : IDisposable
     /// <summary>A refusal by a named limit: frame_size, message_size, publish_rate, tenant_publish_rate, rooms, user_connections, tenant_connections, admission.</summary>
     public void LimitRefusal(string kind) => _limitRefusals.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
+    /// <summary>The meter of this instance, so a listener can tell this node's measurements from another's in the same process.</summary>
+    public Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 }

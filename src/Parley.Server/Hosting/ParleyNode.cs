@@ -13,6 +13,7 @@ using Parley.Server.Presence;
 using Parley.Server.Publishing;
 using Parley.Server.Rooms;
 using Parley.Server.Store;
+using Parley.Server.Web;
 
 namespace Parley.Server.Hosting;
 
@@ -117,7 +118,11 @@ internal static class ParleyNode
         ReadEndpoints.Map(app);
         HealthEndpoints.Map(app);
         ClusterEndpoints.Map(app);
+        WebConfigEndpoints.Map(app);
+        DevSignInEndpoints.Map(app);
+        OpsOverviewEndpoints.Map(app);
         app.MapOpenApi();
+        WebApp.Map(app, options.Web);
         return app;
     }
 
@@ -191,6 +196,9 @@ internal static class ParleyNode
         services.AddSingleton<DrainState>();
         services.AddHostedService<ConnectionSupervisor>();
         services.AddHostedService<DrainService>();
+        services.AddSingleton<NodeCounters>();
+        services.AddSingleton<NodeSnapshot>();
+        services.AddSingleton<DevSignInPolicy>();
         services.AddHostedService<NodeHeartbeat>();
     }
 }

@@ -13,6 +13,7 @@ internal static class Verification
         var developmentSecret = options.Auth.DisableDevelopmentKey || options.Auth.HmacSecret.Length > 0
             ? null
             : DevelopmentKey.LoadOrCreate(options.DataDirectory);
+        services.AddSingleton(new DevelopmentSigning(developmentSecret));
         services.AddHttpClient();
         services.AddSingleton<ITokenVerifier>(sp =>
         {

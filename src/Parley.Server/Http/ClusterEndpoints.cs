@@ -23,7 +23,8 @@ internal static class ClusterEndpoints
                 }
 
                 var nodes = await registry.ListAsync(cancellationToken);
-                return isOperator ? Results.Json(new ClusterReply(nodes.Count, nodes)) : Results.Json(new CountReply(nodes.Count));
+                // The totals are the overview's (/api/v1/ops/overview); this list keeps its documented fields.
+                return isOperator ? Results.Json(new ClusterReply(nodes.Count, [.. nodes.Select(n => n with { Stats = null })])) : Results.Json(new CountReply(nodes.Count));
             })
             .WithName("ClusterNodes")
             .WithSummary("How many nodes announced themselves within the presence TTL; with the operator's credential, each of them.")

@@ -43,6 +43,9 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
             Require(key.Pem.Contains("BEGIN PUBLIC KEY", StringComparison.Ordinal), $"Parley:Auth:PublicKeys '{key.KeyId}': Pem must hold a PEM public key.");
         }
 
+        Require(WebOptions.IsValidAuthUrl(options.Web.AuthUrl), "Parley:Web:AuthUrl must be empty, a path beginning with '/', or an absolute http(s) URL.");
+        Require(options.Web.StatsInterval >= TimeSpan.FromSeconds(1) && options.Web.StatsInterval <= TimeSpan.FromMinutes(1), "Parley:Web:StatsInterval must be between 1 s and 1 minute.");
+
         var limits = options.Limits;
         Require(limits.MaxFrameBytes is >= 1024 and <= 16 * 1024 * 1024, "Parley:Limits:MaxFrameBytes must be between 1 KiB and 16 MiB.");
         Require(limits.MaxMessageBytes > 0 && limits.MaxMessageBytes < limits.MaxFrameBytes, "Parley:Limits:MaxMessageBytes must be positive and below MaxFrameBytes.");

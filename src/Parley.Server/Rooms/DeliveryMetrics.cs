@@ -35,5 +35,8 @@ internal sealed class DeliveryMetrics : IDisposable
 
     public void BrokerPublishFailed() => _brokerPublishFailures.Add(1);
 
+    /// <summary>The meter of this instance, so a listener can tell this node's measurements from another's in the same process.</summary>
+    public Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 }

@@ -15,7 +15,7 @@ public sealed class ProxyTests
     public void Rendering_replaces_only_the_listen_address_and_the_upstreams(ProxyKind kind, string listen, string secondServer)
     {
         var template = ProxyConfig.Template(kind);
-        var rendered = ProxyConfig.Render(kind, template, 9000, [9101, 9102]);
+        var rendered = ProxyConfig.Render(kind, template, 9000, [9101, 9102], authPort: 9200);
         Assert.Contains(listen, rendered, StringComparison.Ordinal);
         Assert.Contains(secondServer, rendered, StringComparison.Ordinal);
         Assert.DoesNotContain("8081", rendered, StringComparison.Ordinal);
@@ -24,6 +24,22 @@ public sealed class ProxyTests
         // Every other line is shipped as written.
         var kept = template.Split('\n').Where(l => !l.Contains("127.0.0.1:80", StringComparison.Ordinal) && !l.Contains("8080", StringComparison.Ordinal));
         Assert.All(kept, line => Assert.Contains(line, rendered, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nginx_proxies_auth_to_the_auth_service_when_one_runs_and_leaves_the_block_out_otherwise()
+    {
+        var template = ProxyConfig.Template(ProxyKind.Nginx);
+
+        var withAuth = ProxyConfig.Render(ProxyKind.Nginx, template, 9000, [9101], authPort: 9200);
+        Assert.Contains("location /auth/ {", withAuth, StringComparison.Ordinal);
+        Assert.Contains("proxy_pass http://127.0.0.1:9200/;", withAuth, StringComparison.Ordinal);
+        Assert.DoesNotContain("8090", withAuth, StringComparison.Ordinal);
+
+        var withoutAuth = ProxyConfig.Render(ProxyKind.Nginx, template, 9000, [9101]);
+        Assert.DoesNotContain("location /auth/", withoutAuth, StringComparison.Ordinal);
+        Assert.DoesNotContain("8090", withoutAuth, StringComparison.Ordinal);
+        Assert.Contains("location / {", withoutAuth, StringComparison.Ordinal);
     }
 
     [Fact]

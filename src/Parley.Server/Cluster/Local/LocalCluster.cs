@@ -89,7 +89,7 @@ public sealed class LocalCluster : IAsyncDisposable
                 progress?.Invoke($"{node.NodeId,-14} {node.HttpUri}");
             }
 
-            cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, spec.Proxy.ToString().ToLowerInvariant()), spec.ProxyPort, ports, cancellationToken);
+            cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, spec.Proxy.ToString().ToLowerInvariant()), spec.ProxyPort, ports, cancellationToken, cluster.Auth.Port);
             state.Record(cluster.Proxy.Process);
             progress?.Invoke($"{spec.Proxy.ToString().ToLowerInvariant(),-14} {cluster.Proxy.HttpUri}  (WebSocket {cluster.Proxy.WebSocketUri})");
             return cluster;
@@ -114,6 +114,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Parley:Auth:JwksUrl"] = Auth.JwksUri.ToString(),
             ["Parley:Directory:Url"] = Auth.HttpUri.ToString(),
             ["Parley:Directory:Token"] = Auth.OperatorToken,
+            // The reference nginx configuration serves the auth service at /auth on the app's origin.
+            ["Parley:Web:AuthUrl"] = Spec.Proxy == ProxyKind.Nginx ? "/auth" : Auth.HttpUri.ToString().TrimEnd('/'),
         };
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
         _nodes.Add(node);

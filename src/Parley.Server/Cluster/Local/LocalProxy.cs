@@ -25,10 +25,11 @@ public sealed class LocalProxy : IAsyncDisposable
 
     public LocalProcess Process => _process;
 
-    public static async Task<LocalProxy> StartAsync(ProxyKind kind, string directory, int port, IReadOnlyList<int> nodePorts, CancellationToken cancellationToken = default)
+    /// <param name="authPort">The auth service's port, proxied at <c>/auth/</c> (nginx); null: none.</param>
+    public static async Task<LocalProxy> StartAsync(ProxyKind kind, string directory, int port, IReadOnlyList<int> nodePorts, CancellationToken cancellationToken = default, int? authPort = null)
     {
         Directory.CreateDirectory(directory);
-        var site = ProxyConfig.Render(kind, ProxyConfig.Template(kind), port, nodePorts);
+        var site = ProxyConfig.Render(kind, ProxyConfig.Template(kind), port, nodePorts, authPort);
         LocalProcess process;
         if (kind == ProxyKind.Nginx)
         {

@@ -12,7 +12,9 @@ public enum ProxyKind
 /// <summary>
 /// Renders the reference configurations in <c>deploy/</c> for given ports: the line after
 /// <c># parley:listen</c> becomes the listen address, and the lines between
-/// <c># parley:upstreams-begin</c> and <c># parley:upstreams-end</c> become one server per node.
+/// <c># parley:upstreams-begin</c> and <c># parley:upstreams-end</c> become one server per node, and
+/// the nginx block between <c># parley:auth-begin</c> and <c># parley:auth-end</c> proxies to the
+/// auth service's port (the line after <c># parley:auth-upstream</c>), or is left out without one.
 /// Everything else is used exactly as shipped, so the tests exercise the files users deploy.
 /// </summary>
 public static class ProxyConfig
@@ -26,7 +28,8 @@ public static class ProxyConfig
         return reader.ReadToEnd();
     }
 
-    public static string Render(ProxyKind kind, string template, int listenPort, IReadOnlyList<int> nodePorts)
+    /// <param name="authPort">The auth service's loopback port; null: no auth service, its block is left out.</param>
+    public static string Render(ProxyKind kind, string template, int listenPort, IReadOnlyList<int> nodePorts, int? authPort = null)
     {
         var output = new StringBuilder();
         var lines = template.Split('\n');
@@ -34,10 +37,39 @@ public static class ProxyConfig
         var listenNext = false;
         var sawUpstreams = false;
         var sawListen = false;
+        var inAuth = false;
+        var authUpstreamNext = false;
         foreach (var line in lines)
         {
             var trimmed = line.Trim();
             var indent = line[..(line.Length - line.TrimStart().Length)];
+            if (trimmed == "# parley:auth-begin" || trimmed == "# parley:auth-end")
+            {
+                inAuth = trimmed == "# parley:auth-begin";
+                if (authPort is not null)
+                {
+                    output.Append(line).Append('\n');
+                }
+
+                continue;
+            }
+
+            if (inAuth && authPort is null)
+            {
+                continue;
+            }
+
+            if (authUpstreamNext && trimmed.Length > 0)
+            {
+                authUpstreamNext = false;
+                output.Append(indent).Append($"proxy_pass http://127.0.0.1:{authPort}/;").Append('\n');
+                continue;
+            }
+
+            if (trimmed == "# parley:auth-upstream")
+            {
+                authUpstreamNext = true;
+            }
             if (trimmed == "# parley:upstreams-begin")
             {
                 inUpstreams = true;
@@ -76,7 +108,7 @@ public static class ProxyConfig
             output.Append(line).Append('\n');
         }
 
-        if (!sawUpstreams || !sawListen || inUpstreams)
+        if (!sawUpstreams || !sawListen || inUpstreams || inAuth)
         {
             throw new InvalidOperationException("The proxy configuration lacks its parley:listen or parley:upstreams markers.");
         }
