@@ -1,10 +1,8 @@
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // The SDK is compiled from its sources, so the app never waits for the SDK's own build.
 const sdkEntry = fileURLToPath(new URL("../clients/typescript/src/index.ts", import.meta.url));
-const standIn = fileURLToPath(new URL("./src/sdk/standin.ts", import.meta.url));
 
 // A node to develop against: `parley serve` listens on 8080 by default.
 const node = process.env.PARLEY_NODE ?? "http://localhost:8080";
@@ -14,7 +12,7 @@ export default defineConfig({
   base: "./",
   esbuild: { jsx: "automatic" },
   resolve: {
-    alias: { "@parley/client": existsSync(sdkEntry) ? sdkEntry : standIn },
+    alias: { "@parley/client": sdkEntry },
   },
   server: {
     proxy: {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { ChatPage } from "../chat/ChatPage";
 import { DashboardPage } from "../dashboard/DashboardPage";
 import { fetchWebConfig, type WebConfig } from "../session/webConfig";
-import { freshSession, loadSession, renewBeforeMs, signOut, type Session } from "../session/session";
+import { freshSession, loadSession, renewAt, signOut, type Session } from "../session/session";
 import { SignInPage } from "../signin/SignInPage";
 import { navigate, useRoute } from "./route";
 
@@ -32,7 +32,7 @@ export function App() {
   // A token renewed ahead of its expiry, so that refresh tokens rotate while the tab is open.
   useEffect(() => {
     if (!session) return;
-    const wait = Math.max(1000, session.expiresAt - Date.now() - renewBeforeMs + 1000);
+    const wait = Math.max(1000, renewAt(session) - Date.now() + 100);
     const t = setTimeout(() => {
       freshSession(session).then(setSession, () => setSession(undefined));
     }, wait);

@@ -4,7 +4,7 @@
 // the node's development sign-in in embedded mode. The session lives in sessionStorage: it survives
 // a reload of this tab and ends with it, and a refresh token is never kept beyond the tab.
 
-import { getJson, postJson } from "./http";
+import { postJson } from "./http";
 
 export interface Session {
   /** dev: the node's development sign-in; auth: the auth service; token: a token pasted in (not renewable). */
@@ -15,6 +15,8 @@ export interface Session {
   token: string;
   /** Milliseconds since the epoch at which `token` expires. */
   expiresAt: number;
+  /** Milliseconds since the epoch at which `token` was obtained. */
+  obtainedAt: number;
   /** The auth service's refresh token (source "auth"). */
   refreshToken?: string;
   /** The auth service's base URL (source "auth"). */
@@ -40,11 +42,27 @@ const storageKey = "parley.session";
 /** A token this close to its expiry is renewed before it is handed out. */
 export const renewBeforeMs = 60_000;
 
+/**
+ * When a session's token is due for renewal: `renewBeforeMs` before it expires, or half-way
+ * through its life when it lives shorter than twice that, so a short-lived token is not renewed
+ * over and over.
+ */
+export function renewAt(s: Session): number {
+  const life = s.expiresAt - (s.obtainedAt ?? s.expiresAt);
+  return s.expiresAt - Math.min(renewBeforeMs, Math.max(0, life) / 2);
+}
+
+/** The newest session of this tab: what a caller holding an older copy must renew from. */
+let latest: Session | undefined;
+/** The renewal in flight: a refresh token may be used once, and a second use revokes its family. */
+let renewal: Promise<Session> | undefined;
+
 export function loadSession(): Session | undefined {
   const raw = sessionStorage.getItem(storageKey);
   if (!raw) return undefined;
   try {
-    return JSON.parse(raw) as Session;
+    latest = JSON.parse(raw) as Session;
+    return latest;
   } catch {
     sessionStorage.removeItem(storageKey);
     return undefined;
@@ -52,13 +70,14 @@ export function loadSession(): Session | undefined {
 }
 
 function save(s: Session | undefined): void {
+  latest = s;
   if (s) sessionStorage.setItem(storageKey, JSON.stringify(s));
   else sessionStorage.removeItem(storageKey);
 }
 
 export async function devSignIn(tenant: string, user: string, operator: boolean): Promise<Session> {
   const r = await postJson<DevSignInReply>("api/v1/dev/sign-in", { tenant, user, operator });
-  const s: Session = { source: "dev", tenant: r.tenant, user: r.user, operator, token: r.token, expiresAt: Date.parse(r.expires_at) };
+  const s: Session = { source: "dev", tenant: r.tenant, user: r.user, operator, token: r.token, expiresAt: Date.parse(r.expires_at), obtainedAt: Date.now() };
   save(s);
   return s;
 }
@@ -76,7 +95,7 @@ export function tokenSignIn(token: string): Session {
   }
   if (exp <= Date.now()) throw new Error("This token has expired.");
   const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
-  const s: Session = { source: "token", tenant: claims.tenant, user: claims.sub, operator: scopes.includes("operator"), token, expiresAt: exp };
+  const s: Session = { source: "token", tenant: claims.tenant, user: claims.sub, operator: scopes.includes("operator"), token, expiresAt: exp, obtainedAt: Date.now() };
   save(s);
   return s;
 }
@@ -101,11 +120,20 @@ export async function signOut(s: Session | undefined): Promise<void> {
 }
 
 /**
- * The session with a token valid for at least `renewBeforeMs`, renewed when needed: the auth
+ * The session with a token not yet due for renewal (`renewAt`), renewed when needed: the auth
  * service's refresh (rotating the refresh token), or the development sign-in again.
  */
 export async function freshSession(s: Session, now = Date.now()): Promise<Session> {
-  if (s.expiresAt - now > renewBeforeMs) return s;
+  const newest = latest && latest.tenant === s.tenant && latest.user === s.user && latest.obtainedAt >= s.obtainedAt ? latest : s;
+  if (now < renewAt(newest)) return newest;
+  // Callers that ask at once (the SDK reconnecting, the renewal timer) share one renewal.
+  renewal ??= renew(newest, now).finally(() => {
+    renewal = undefined;
+  });
+  return renewal;
+}
+
+async function renew(s: Session, now: number): Promise<Session> {
   if (s.source === "dev") return devSignIn(s.tenant, s.user, s.operator);
   if (s.source === "token") {
     if (s.expiresAt > now) return s;
@@ -118,10 +146,6 @@ export async function freshSession(s: Session, now = Date.now()): Promise<Sessio
   return next;
 }
 
-export async function whoAmI(s: Session): Promise<unknown> {
-  return s.authUrl ? getJson(join(s.authUrl, "api/v1/auth/me"), s.token) : undefined;
-}
-
 function fromTokenReply(authUrl: string, r: TokenReply): Session {
   const claims = decodeClaims(r.access_token);
   const scopes = typeof claims.scope === "string" ? claims.scope.split(" ") : [];
@@ -132,6 +156,7 @@ function fromTokenReply(authUrl: string, r: TokenReply): Session {
     operator: scopes.includes("operator"),
     token: r.access_token,
     expiresAt: Date.now() + r.expires_in * 1000,
+    obtainedAt: Date.now(),
     refreshToken: r.refresh_token,
     authUrl,
   };
