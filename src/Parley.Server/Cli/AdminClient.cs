@@ -54,7 +54,7 @@ internal sealed class AdminClient : IDisposable
         command.Options.Add(state);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var target = Resolve(result.GetValue(auth), needsOperator ? result.GetValue(token) : null, Path.GetFullPath(result.GetValue(state)!));
+            var target = Resolve(result.GetValue(auth), needsOperator ? result.GetValue(token) : null, Path.GetFullPath(result.GetValue(state)!), needsOperator);
             if (target.Note is not null)
             {
                 Console.Error.WriteLine("parley: " + target.Note);
@@ -98,7 +98,7 @@ internal sealed class AdminClient : IDisposable
     /// the file of the local cluster running on <paramref name="stateDirectory"/>; <c>Note</c> says
     /// what was taken from that file, or is null.
     /// </summary>
-    internal static (string Url, string? Token, string? Note) Resolve(string? authOption, string? tokenOption, string stateDirectory)
+    internal static (string Url, string? Token, string? Note) Resolve(string? authOption, string? tokenOption, string stateDirectory, bool needsOperator = true)
     {
         static string? Given(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
         var url = Given(authOption) ?? Given(Environment.GetEnvironmentVariable(UrlVariable));
@@ -110,8 +110,8 @@ internal sealed class AdminClient : IDisposable
 
         if (ClusterFile.TryRead(stateDirectory) is { } cluster)
         {
-            var what = token is null ? "auth service and operator token" : "auth service";
-            return (cluster.AuthUrl, token ?? cluster.OperatorToken, $"using the local cluster's {what} ({cluster.AuthUrl}, from {ClusterFile.PathIn(stateDirectory)}).");
+            var what = token is null && needsOperator ? "auth service and operator token" : "auth service";
+            return (cluster.AuthUrl, needsOperator ? token ?? cluster.OperatorToken : null, $"using the local cluster's {what} ({cluster.AuthUrl}, from {ClusterFile.PathIn(stateDirectory)}).");
         }
 
         return (DefaultUrl, token, null);
