@@ -33,12 +33,6 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     public const string Issuer = "parley-dev";
 
-    /// <summary>
-    /// The auth service's address as the web app in a browser calls it: nginx proxies <c>/auth</c>
-    /// to the auth service, so sign-in is same-origin (<c>Parley:Web:AuthUrl</c> on every node).
-    /// </summary>
-    public const string WebAuthPath = "/auth";
-
     private readonly List<LocalNode> _nodes = [];
 
     private LocalCluster(LocalClusterSpec spec) => Spec = spec;
@@ -137,7 +131,8 @@ public sealed class LocalCluster : IAsyncDisposable
             ["Parley:Auth:JwksUrl"] = Auth.JwksUri.ToString(),
             ["Parley:Directory:Url"] = Auth.HttpUri.ToString(),
             ["Parley:Directory:Token"] = Auth.OperatorToken,
-            ["Parley:Web:AuthUrl"] = WebAuthPath,
+            // The reference nginx configuration serves the auth service at /auth on the app's origin.
+            ["Parley:Web:AuthUrl"] = Spec.Proxy == ProxyKind.Nginx ? "/auth" : Auth.HttpUri.ToString().TrimEnd('/'),
         };
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings, LogFile(nodeId));
         _nodes.Add(node);
