@@ -7,8 +7,8 @@ namespace Parley.Server.Cli;
 /// <c>parley cluster up</c>: Redis, PostgreSQL, the auth service, N nodes and a proxy on loopback
 /// for local development; prints the URLs, writes them with the operator token to the state
 /// directory's <see cref="ClusterFile"/> for the other commands, and stops everything on Ctrl-C.
-/// "Cluster up" is printed only once every program serves; if one does not, the command names
-/// it, says why, stops the rest and exits 5. Its state lives in a per-user directory outside any
+/// "Cluster up" is printed only once every program serves; if one does not (or a step such as
+/// creating a database fails), the command names it, says why, stops the rest and exits 5. Its state lives in a per-user directory outside any
 /// checkout (<see cref="ClusterState"/>), and a run that was killed is cleaned up by the next one
 /// with the same state. <c>parley cluster logs</c> prints the programs' logs.
 /// </summary>
@@ -88,6 +88,12 @@ internal static class ClusterCommand
             catch (OperationCanceledException)
             {
                 return 130;
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or UnauthorizedAccessException or Npgsql.NpgsqlException)
+            {
+                // initdb failing, a database that cannot be created, a state directory that cannot be written.
+                Console.Error.WriteLine($"parley cluster up: the cluster could not be started, and everything started was stopped: {e.Message}");
+                return NotServingExitCode;
             }
 
             await using (cluster)
