@@ -3,8 +3,9 @@ namespace Parley.Server.Auth;
 /// <summary>Log messages of token verification and key fetching (event ids 1500–1599).</summary>
 internal static partial class AuthLog
 {
-    [LoggerMessage(EventId = 1500, Level = LogLevel.Debug, Message = "Token refused as {Refusal}: {Reason}.")]
-    public static partial void TokenRefused(ILogger logger, TokenRefusal refusal, string reason, Exception? exception);
+    /// <summary>Rate-limited per cause (<see cref="RefusalLog"/>); never carries the token itself.</summary>
+    [LoggerMessage(EventId = 1500, Level = LogLevel.Warning, Message = "Token refused ({Cause}): {Detail}; alg {Algorithm}, kid {KeyId}, iss {Issuer}. {Suppressed} more refusals for this cause in the {IntervalSeconds} s before were not logged.")]
+    public static partial void TokenRefused(ILogger logger, RefusalCause cause, string detail, string algorithm, string keyId, string issuer, long suppressed, double intervalSeconds);
 
     [LoggerMessage(EventId = 1510, Level = LogLevel.Information, Message = "Fetched {Count} verification keys from {Url}.")]
     public static partial void JwksFetched(ILogger logger, int count, string url);

@@ -15,6 +15,9 @@ internal static class DevelopmentKey
     /// <summary>Random bytes in a new key: the full strength of HMAC-SHA256.</summary>
     public const int KeyBytes = 32;
 
+    /// <summary>Whether <paramref name="dataDirectory"/> holds a development key.</summary>
+    public static bool Exists(string dataDirectory) => File.Exists(Path.Combine(dataDirectory, FileName));
+
     /// <summary>
     /// Reads the key, or creates it (and the directory) with <see cref="KeyBytes"/> random bytes as
     /// base64url text, readable by the owner only on Unix. The file appears complete or not at all,

@@ -26,32 +26,7 @@ internal static class DevelopmentTokenMinter
         TimeSpan ttl,
         TimeProvider? clock = null)
     {
-        // New tenants are named without ':' so configuration can name them; users never as an API key.
-        if (!Identifiers.IsValidNewTenant(tenant))
-        {
-            throw new ArgumentException($"'{tenant}' is not a valid tenant id (identifier rules, no ':').", nameof(tenant));
-        }
-
-        if (!Identifiers.IsValidUser(user))
-        {
-            throw new ArgumentException($"'{user}' is not a valid user id (identifier rules, not beginning with '{Identifiers.ApiKeyPrefix}').", nameof(user));
-        }
-
-        if (!RoomPatterns.TryParse(rooms, out _))
-        {
-            throw new ArgumentException("Every room must be a room name, a prefix ending in '*', or '*'.", nameof(rooms));
-        }
-
-        if (scopes.Any(s => s.Length == 0 || s.Any(char.IsWhiteSpace)))
-        {
-            throw new ArgumentException("Scopes must be non-empty and contain no whitespace.", nameof(scopes));
-        }
-
-        if (ttl <= TimeSpan.Zero)
-        {
-            throw new ArgumentException("The lifetime must be positive.", nameof(ttl));
-        }
-
+        CheckArguments(tenant, user, rooms, scopes, ttl);
         var key = VerificationKey.Hmac(secret).Key;
         var now = (clock ?? TimeProvider.System).GetUtcNow().UtcDateTime;
         var claims = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -79,5 +54,35 @@ internal static class DevelopmentTokenMinter
             Claims = claims,
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         });
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for what <see cref="Mint"/> would refuse, before any key is read.</summary>
+    public static void CheckArguments(string tenant, string user, IReadOnlyList<string> rooms, IReadOnlyList<string> scopes, TimeSpan ttl)
+    {
+        // New tenants are named without ':' so configuration can name them; users never as an API key.
+        if (!Identifiers.IsValidNewTenant(tenant))
+        {
+            throw new ArgumentException($"'{tenant}' is not a valid tenant id (identifier rules, no ':').", nameof(tenant));
+        }
+
+        if (!Identifiers.IsValidUser(user))
+        {
+            throw new ArgumentException($"'{user}' is not a valid user id (identifier rules, not beginning with '{Identifiers.ApiKeyPrefix}').", nameof(user));
+        }
+
+        if (!RoomPatterns.TryParse(rooms, out _))
+        {
+            throw new ArgumentException("Every room must be a room name, a prefix ending in '*', or '*'.", nameof(rooms));
+        }
+
+        if (scopes.Any(s => s.Length == 0 || s.Any(char.IsWhiteSpace)))
+        {
+            throw new ArgumentException("Scopes must be non-empty and contain no whitespace.", nameof(scopes));
+        }
+
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("The lifetime must be positive.", nameof(ttl));
+        }
     }
 }

@@ -10,7 +10,8 @@ namespace Parley.Server.Auth;
 /// key (HS256), pinned public keys (ES256, RS256) and a JWKS source. The handler proves the
 /// signature with only the keys pinned to the header's algorithm; Parley then reads its own claims
 /// (<see cref="TokenClaims"/>) and checks issuer, audience and lifetime against the clock.
-/// Refusals carry no detail; the reason is logged at debug level for the operator.
+/// Refusals carry no detail for the client; the node logs why for its operator (a warning per
+/// cause at most every <see cref="RefusalLog.Interval"/>, with a count of those not logged).
 /// </summary>
 internal sealed class JwtTokenVerifier : ITokenVerifier
 {
@@ -24,6 +25,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly RefusalLog _refusalLog;
 
     /// <param name="developmentSecret">The embedded development key, or null; ignored when <see cref="AuthOptions.DisableDevelopmentKey"/> is set.</param>
     /// <param name="jwks">The JWKS source when <see cref="AuthOptions.JwksUrl"/> is configured.</param>
@@ -53,6 +55,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         _tenantKeys = directory is null ? null : new TenantKeys(directory);
         _clock = clock;
         _logger = logger;
+        _refusalLog = new RefusalLog(clock);
     }
 
     public async Task<TokenVerification> VerifyAsync(string token, CancellationToken cancellationToken)
@@ -64,7 +67,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Whatever a crafted token makes a parser throw is a refusal, never a fault.
-            return Refuse(TokenRefusal.Invalid, "unreadable", e);
+            return Refuse(RefusalCause.Malformed, "unreadable", null, e);
         }
     }
 
@@ -72,19 +75,19 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
     {
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
         {
-            return Refuse(TokenRefusal.Invalid, "empty or too long");
+            return Refuse(RefusalCause.Malformed, "empty or too long");
         }
 
         // Exactly three segments: a JWS. Encrypted (five-segment) tokens are not accepted.
         if (token.AsSpan().Count('.') != 2)
         {
-            return Refuse(TokenRefusal.Invalid, "not a JWS");
+            return Refuse(RefusalCause.Malformed, "not a JWS");
         }
 
         // One spelling per token, one value per header member, before any lenient reader sees it.
         if (!JwsForm.IsCanonical(token))
         {
-            return Refuse(TokenRefusal.Invalid, "not canonical base64url, or a header member named twice");
+            return Refuse(RefusalCause.Malformed, "not canonical base64url, or a header member named twice");
         }
 
         var jwt = _handler.ReadJsonWebToken(token);
@@ -92,7 +95,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         // Parley understands no critical header extension, so RFC 7515 requires a refusal.
         if (jwt.TryGetHeaderValue<object>("crit", out _))
         {
-            return Refuse(TokenRefusal.Invalid, "critical header");
+            return Refuse(RefusalCause.Malformed, "critical header", jwt);
         }
 
         var algorithm = jwt.Alg;
@@ -113,17 +116,17 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
 
         if (signature is null)
         {
-            return Refuse(TokenRefusal.Invalid, "no key for the algorithm and key id");
+            return Refuse(RefusalCause.UnknownKey, "no key for its algorithm and key id", jwt);
         }
 
         if (!signature.IsValid)
         {
-            return Refuse(TokenRefusal.Invalid, "bad signature", signature.Exception);
+            return Refuse(RefusalCause.BadSignature, "its signature does not verify with any key for its algorithm and key id (a development token minted with another data directory's key looks like this)", jwt, signature.Exception);
         }
 
         if (!TokenClaims.TryRead(Base64Url.DecodeFromChars(jwt.EncodedPayload), out var claims))
         {
-            return Refuse(TokenRefusal.Invalid, "missing or malformed claims");
+            return Refuse(RefusalCause.Malformed, "missing or malformed claims", jwt);
         }
 
         // A tenant's own backend issues as the tenant itself: iss is the tenant id.
@@ -131,12 +134,12 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         if (!string.Equals(claims.Issuer, issuer, StringComparison.Ordinal)
             || !claims.Audiences.Contains(_options.Audience, StringComparer.Ordinal))
         {
-            return Refuse(TokenRefusal.Invalid, "wrong issuer or audience");
+            return Refuse(RefusalCause.WrongIssuerOrAudience, $"issuer or audience is not {issuer} / {_options.Audience}", jwt);
         }
 
         if (signedForTenant is not null && !string.Equals(claims.Tenant, signedForTenant, StringComparison.Ordinal))
         {
-            return Refuse(TokenRefusal.Invalid, "tenant claim does not match the key's tenant");
+            return Refuse(RefusalCause.WrongIssuerOrAudience, "its tenant claim is not the tenant whose key signed it", jwt);
         }
 
         // One deadline for the whole life of a credential: what is accepted here at connect or at
@@ -145,7 +148,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         var deadline = claims.Expires + _options.ClockSkew;
         if (now > deadline || (claims.NotBefore is { } notBefore && now + _options.ClockSkew < notBefore))
         {
-            return Refuse(TokenRefusal.Expired, "outside its lifetime");
+            return Refuse(RefusalCause.Expired, "outside its lifetime (expired, or not valid yet)", jwt);
         }
 
         // A tenant's own key speaks for that tenant's users only, never for the node's operator.
@@ -203,9 +206,34 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         RequireAudience = false,
     };
 
-    private TokenVerification Refuse(TokenRefusal refusal, string reason, Exception? exception = null)
+    /// <summary>
+    /// Logs why (rate-limited per cause, see <see cref="RefusalLog"/>) and refuses. The log names
+    /// the cause, the header's algorithm and key id and the claimed issuer, never the token: a
+    /// token that nearly worked is still a credential.
+    /// </summary>
+    private TokenVerification Refuse(RefusalCause cause, string detail, JsonWebToken? jwt = null, Exception? exception = null)
     {
-        AuthLog.TokenRefused(_logger, refusal, reason, exception);
-        return TokenVerification.Refused(refusal);
+        if (_refusalLog.TryTake(cause, out var suppressed))
+        {
+            string? issuer = null;
+            var claimed = jwt is not null && jwt.TryGetPayloadValue("iss", out issuer);
+            // The exception's type only: a parser's message may quote the token.
+            var why = exception is null ? detail : $"{detail} ({exception.GetType().Name})";
+            AuthLog.TokenRefused(_logger, cause, why, Shown(jwt?.Alg), Shown(jwt?.Kid), claimed ? Shown(issuer) : "none", suppressed, RefusalLog.Interval.TotalSeconds);
+        }
+
+        return TokenVerification.Refused(cause == RefusalCause.Expired ? TokenRefusal.Expired : TokenRefusal.Invalid);
+    }
+
+    /// <summary>A value from an unverified header or payload, bounded and printable, for the log.</summary>
+    private static string Shown(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "none";
+        }
+
+        var shown = new string([.. value.Take(64).Select(c => char.IsControl(c) ? '?' : c)]);
+        return value.Length > 64 ? shown + "…" : shown;
     }
 }

@@ -11,14 +11,14 @@ internal static class AuthCommand
 {
     public static Command Create()
     {
-        var data = new Option<string>("--data") { Description = "Data directory (the SQLite file auth.db, unless PostgreSQL is configured).", DefaultValueFactory = _ => "data" };
+        var data = new Option<string>("--data") { Description = "Data directory (the SQLite file auth.db, unless PostgreSQL is configured), relative to the working directory.", DefaultValueFactory = _ => "data" };
         var urls = new Option<string>("--urls") { Description = "Addresses to listen on, separated by ';'.", DefaultValueFactory = _ => "http://localhost:8090" };
         var serve = new Command("serve", "Start the auth service: tenants, users, logins and the signing keys nodes verify with.") { data, urls };
         serve.TreatUnmatchedTokensAsErrors = false;
         serve.SetAction(async (result, cancellationToken) =>
         {
             // Unmatched tokens pass through as configuration, e.g. --ParleyAuth:AccessTokenLifetime=00:05:00.
-            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--ParleyAuth:DataDirectory", result.GetValue(data)!];
+            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--ParleyAuth:DataDirectory", CommonOptions.FullPath(result.GetValue(data)!)];
             WebApplication app;
             try
             {

@@ -57,7 +57,8 @@ internal static class BenchCommand
         var processes = new Option<int>("--processes") { Description = "Generator processes the run is split over, for more connections than one process may open files (see below). Default 1.", DefaultValueFactory = _ => 1 };
         var shard = new Option<string?>("--shard") { Description = "Internal: this process is one shard (k/N@runid) of a run started with --processes.", Hidden = true };
 
-        var command = new Command("bench", Help)
+        CliHelp.Details["bench"] = Help[(Help.IndexOf('\n', StringComparison.Ordinal) + 1)..].Trim();
+        var command = new Command("bench", CliHelp.FirstLine(Help))
         {
             scenario, target, url, connections, publishers, rate, window, duration, messages, size, drain, groupSize,
             concurrency, sources, output, data, secret, tenant, serverPid, allowRemote, plain, processes, shard,

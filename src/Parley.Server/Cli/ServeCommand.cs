@@ -15,7 +15,7 @@ internal static class ServeCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             // Unmatched tokens pass through as configuration, e.g. --Parley:Limits:ConnectionsPerUser=10.
-            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--Parley:DataDirectory", result.GetValue(data)!];
+            string[] args = [.. result.UnmatchedTokens, "--urls", result.GetValue(urls)!, "--Parley:DataDirectory", CommonOptions.FullPath(result.GetValue(data)!)];
             WebApplication app;
             try
             {

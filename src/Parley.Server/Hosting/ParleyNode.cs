@@ -41,6 +41,9 @@ internal static class ParleyNode
         ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
         // Kestrel warns of every connection refused past Limits:MaxConnections: a flood would flood the log.
         ["Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.Connections"] = "Error",
+        // Four lines per request at Information: every poll of the tenant directory and of the
+        // JWKS filled a node's log. Failures still reach it through Parley's own warnings.
+        ["Logging:LogLevel:System.Net.Http.HttpClient"] = "Warning",
     };
 
     /// <param name="configureServices">Runs after every service is registered, so a host (a test) may replace one.</param>

@@ -24,7 +24,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task Serve_starts_an_embedded_node_that_accepts_a_token_minted_by_the_token_command_and_drains_on_sigterm()
     {
-        var (exit, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", _data);
+        var (exit, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", _data, "--create-key");
         Assert.Equal(0, exit);
         Assert.Equal(3, token.Split('.').Length);
         Assert.True(File.Exists(Path.Combine(_data, "dev-signing.key")));
@@ -70,7 +70,7 @@ public sealed class CommandLineTests : IDisposable
         Directory.CreateDirectory(_data);
         var settings = Path.Combine(_data, "appsettings.json");
         await File.WriteAllTextAsync(settings, """{"Parley":{"Limits":{"MaxMessageBytes":4000}}}""");
-        var (_, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", Path.Combine(_data, "data"));
+        var (_, token) = await ParleyProcess.RunAsync("token", "--tenant", "acme", "--user", "alice", "--rooms", "*", "--data", Path.Combine(_data, "data"), "--create-key");
         var port = ParleyProcess.FreePort();
         using var server = ParleyProcess.Start("serve", "--contentRoot", _data, "--data", Path.Combine(_data, "data"), "--urls", $"http://127.0.0.1:{port}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };

@@ -60,13 +60,27 @@ internal sealed class ParleyProcess : IDisposable
     public static ParleyProcess StartWithOpenFileLimit(int openFiles, params string[] args)
         => Start(null, new Dictionary<string, string?>(), args, openFiles);
 
-    private static ParleyProcess Start(string? runAs, IReadOnlyDictionary<string, string?> environment, string[] args, int? openFiles = null)
+    /// <summary>Starts the program in <paramref name="workingDirectory"/>, as a user who typed the command there.</summary>
+    public static ParleyProcess StartIn(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+        => Start(null, environment, args, workingDirectory: workingDirectory);
+
+    /// <summary>Runs a command to completion with <paramref name="input"/> on its standard input.</summary>
+    public static async Task<(int ExitCode, string Output)> RunWithInputAsync(string input, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    {
+        using var process = Start(null, environment, args, input: input);
+        await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, process.Output.Trim());
+    }
+
+    private static ParleyProcess Start(string? runAs, IReadOnlyDictionary<string, string?> environment, string[] args, int? openFiles = null, string? workingDirectory = null, string? input = null)
     {
         var info = new ProcessStartInfo(runAs is not null ? "runuser" : openFiles is not null ? "prlimit" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = input is not null,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         if (runAs is not null)
         {
@@ -102,7 +116,14 @@ internal sealed class ParleyProcess : IDisposable
             }
         }
 
-        return new ParleyProcess(Process.Start(info)!);
+        var process = new ParleyProcess(Process.Start(info)!);
+        if (input is not null)
+        {
+            process._process.StandardInput.Write(input);
+            process._process.StandardInput.Close();
+        }
+
+        return process;
     }
 
     /// <summary>Runs a command to completion and returns its exit code and output.</summary>

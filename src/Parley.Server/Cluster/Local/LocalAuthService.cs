@@ -29,7 +29,8 @@ public sealed class LocalAuthService : IAsyncDisposable
 
     public LocalProcess Process => _process;
 
-    public static async Task<LocalAuthService> StartAsync(ParleyLauncher launcher, string dataDirectory, string postgresConnectionString, string issuer, CancellationToken cancellationToken = default)
+    /// <summary>Starts the service and waits until it answers ready on its own socket; its output goes to <paramref name="logFile"/> when given.</summary>
+    public static async Task<LocalAuthService> StartAsync(ParleyLauncher launcher, string dataDirectory, string postgresConnectionString, string issuer, CancellationToken cancellationToken = default, string? logFile = null)
     {
         var port = Ports.Free();
         var operatorToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
@@ -41,11 +42,11 @@ public sealed class LocalAuthService : IAsyncDisposable
             ["ParleyAuth__PostgresConnectionString"] = postgresConnectionString,
             ["Logging__LogLevel__Default"] = "Warning",
         };
-        var process = LocalProcess.Start("auth", launcher.FileName, [.. launcher.Prefix, "auth", "serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"], environment);
+        var process = LocalProcess.Start("auth", launcher.FileName, [.. launcher.Prefix, "auth", "serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"], environment, logFile: logFile);
         var service = new LocalAuthService(process, port, operatorToken);
         try
         {
-            await WaitUntilReadyAsync(service, cancellationToken);
+            await Serving.WaitAsync("auth service", process, port, Serving.HttpGet(new Uri(service.HttpUri, "/healthz/ready")), TimeSpan.FromSeconds(60), cancellationToken);
             return service;
         }
         catch
@@ -56,38 +57,4 @@ public sealed class LocalAuthService : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
-
-    private static async Task WaitUntilReadyAsync(LocalAuthService service, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (service._process.HasExited)
-            {
-                throw new InvalidOperationException($"The auth service exited with code {service._process.ExitCode}:\n{service._process.Output}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync(new Uri(service.HttpUri, "/healthz/ready"), cancellationToken)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The auth service was not ready within 60 s:\n{service._process.Output}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
 }

@@ -20,6 +20,10 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
 /// <c>parley cluster up</c> runs and what the cluster tests start. The nodes share one HS256 development key kept in the
 /// cluster's state directory (<see cref="ClusterState"/>), so <c>parley token --data DIR</c> mints tokens every node
 /// accepts. Every program started is recorded there, so a run that was killed is cleaned up by the next one.
+/// Each program's output is appended to its own file in <see cref="LogDirectory"/>, and each is checked to be
+/// serving (a real request on its own socket, see <see cref="Serving"/>) before the next starts; once the proxy
+/// serves, every program is checked once more to be running. A part that fails stops the start: what was
+/// started is stopped, and <see cref="NotServingException"/> says which part, where and why.
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
@@ -53,6 +57,15 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public string PostgresConnectionString { get; private set; } = "";
 
+    /// <summary>Where each program's output goes, one file each: <c>{Directory}/logs</c>.</summary>
+    public string LogDirectory => LogDirectoryOf(Spec.Directory);
+
+    /// <summary>The log directory of a cluster whose state is in <paramref name="stateDirectory"/>.</summary>
+    public static string LogDirectoryOf(string stateDirectory) => Path.Combine(stateDirectory, "logs");
+
+    /// <summary>The log file of the program named <paramref name="part"/>.</summary>
+    public string LogFile(string part) => Path.Combine(LogDirectory, part + ".log");
+
     /// <summary>Starts every part; <paramref name="progress"/> hears one line per part started.</summary>
     public static async Task<LocalCluster> StartAsync(LocalClusterSpec spec, Action<string>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -66,32 +79,36 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             var state = cluster.State = await ClusterState.OpenAsync(spec.Directory, cancellationToken);
             cluster.Secret = DevelopmentKey.LoadOrCreate(spec.Directory);
-            cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken);
+            Directory.CreateDirectory(cluster.LogDirectory);
+            progress?.Invoke($"Logs in {cluster.LogDirectory} (one file per program; 'parley cluster logs --follow' prints them as they grow).");
+            cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken, logFile: cluster.LogFile("redis-server"));
             state.Record(cluster.Redis.Process);
-            progress?.Invoke($"redis-server   {cluster.Redis.Url}");
+            progress?.Invoke($"redis-server   {cluster.Redis.Url}  (pid {cluster.Redis.Process.Id})");
 
             // A server a killed run left in a named directory is stopped by LocalPostgres itself.
-            cluster.Postgres = await LocalPostgres.StartAsync(spec.PostgresDirectory, cancellationToken: cancellationToken);
+            cluster.Postgres = await LocalPostgres.StartAsync(spec.PostgresDirectory, cancellationToken: cancellationToken, logFile: cluster.LogFile("postgresql"));
             cluster.PostgresConnectionString = await cluster.Postgres.RecreateDatabaseAsync("parley", cancellationToken);
             progress?.Invoke($"postgresql     {cluster.PostgresConnectionString}");
 
             // The auth service keeps its tenants and keys in the same PostgreSQL, in its own database.
             var authDatabase = await cluster.Postgres.RecreateDatabaseAsync("parley_auth", cancellationToken);
-            cluster.Auth = await LocalAuthService.StartAsync(spec.Launcher, Path.Combine(spec.Directory, "auth"), authDatabase, Issuer, cancellationToken);
+            cluster.Auth = await LocalAuthService.StartAsync(spec.Launcher, Path.Combine(spec.Directory, "auth"), authDatabase, Issuer, cancellationToken, cluster.LogFile("auth"));
             state.Record(cluster.Auth.Process);
-            progress?.Invoke($"auth service   {cluster.Auth.HttpUri}  (operator token {cluster.Auth.OperatorToken})");
+            progress?.Invoke($"auth service   {cluster.Auth.HttpUri}  (pid {cluster.Auth.Process.Id})");
 
             var ports = new List<int>();
             for (var i = 1; i <= spec.Nodes; i++)
             {
                 var node = await cluster.AddNodeAsync($"node-{i}", cancellationToken);
                 ports.Add(node.Port);
-                progress?.Invoke($"{node.NodeId,-14} {node.HttpUri}");
+                progress?.Invoke($"{node.NodeId,-14} {node.HttpUri}  (pid {node.Process.Id})");
             }
 
-            cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, spec.Proxy.ToString().ToLowerInvariant()), spec.ProxyPort, ports, cancellationToken, cluster.Auth.Port);
+            var proxyName = spec.Proxy.ToString().ToLowerInvariant();
+            cluster.Proxy = await LocalProxy.StartAsync(spec.Proxy, Path.Combine(spec.Directory, proxyName), spec.ProxyPort, ports, cancellationToken, cluster.LogDirectory, cluster.Auth.Port);
             state.Record(cluster.Proxy.Process);
-            progress?.Invoke($"{spec.Proxy.ToString().ToLowerInvariant(),-14} {cluster.Proxy.HttpUri}  (WebSocket {cluster.Proxy.WebSocketUri})");
+            progress?.Invoke($"{proxyName,-14} {cluster.Proxy.HttpUri}  (WebSocket {cluster.Proxy.WebSocketUri}, pid {cluster.Proxy.Process.Id})");
+            await cluster.EnsureRunningAsync();
             return cluster;
         }
         catch
@@ -117,11 +134,35 @@ public sealed class LocalCluster : IAsyncDisposable
             // The reference nginx configuration serves the auth service at /auth on the app's origin.
             ["Parley:Web:AuthUrl"] = Spec.Proxy == ProxyKind.Nginx ? "/auth" : Auth.HttpUri.ToString().TrimEnd('/'),
         };
-        var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings);
+        var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings, LogFile(nodeId));
         _nodes.Add(node);
         await node.StartAsync(cancellationToken);
         State?.Record(node.Process);
         return node;
+    }
+
+    /// <summary>
+    /// Every program started is still running: a part that served and then died while the others
+    /// started (a node that lost a race for its port, a proxy that gave up) is reported, not hidden.
+    /// </summary>
+    private async Task EnsureRunningAsync()
+    {
+        var parts = new List<(string Name, int Port, LocalProcess? Process)>
+        {
+            ("redis-server", Redis.Port, Redis.Process),
+            ("postgresql", Postgres.Port, Postgres.Process),
+            ("auth service", Auth.Port, Auth.Process),
+        };
+        parts.AddRange(_nodes.Select(n => (n.NodeId, n.Port, (LocalProcess?)n.Process)));
+        parts.Add((Proxy.Kind.ToString().ToLowerInvariant(), Proxy.Port, Proxy.Process));
+        foreach (var (name, port, process) in parts)
+        {
+            if (process is { HasExited: true })
+            {
+                await process.WaitForExitAsync(TimeSpan.FromSeconds(2));
+                throw new NotServingException(name, port, $"it exited with code {process.ExitCode} after it had started", process);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

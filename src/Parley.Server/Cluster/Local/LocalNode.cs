@@ -23,8 +23,9 @@ public sealed class LocalNode : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _settings;
     private LocalProcess? _process;
 
-    public LocalNode(ParleyLauncher launcher, string nodeId, int port, string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    public LocalNode(ParleyLauncher launcher, string nodeId, int port, string dataDirectory, IReadOnlyDictionary<string, string> settings, string? logFile = null)
     {
+        LogFile = logFile;
         _launcher = launcher;
         NodeId = nodeId;
         Port = port;
@@ -37,6 +38,9 @@ public sealed class LocalNode : IAsyncDisposable
     public int Port { get; }
 
     public string DataDirectory { get; }
+
+    /// <summary>Where the node's output is appended, or null.</summary>
+    public string? LogFile { get; }
 
     public Uri HttpUri => new($"http://127.0.0.1:{Port}");
 
@@ -59,44 +63,16 @@ public sealed class LocalNode : IAsyncDisposable
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        _process = LocalProcess.Start(NodeId, _launcher.FileName, [.. _launcher.Prefix, "serve", "--data", DataDirectory, "--urls", $"http://127.0.0.1:{Port}"], environment);
+        _process = LocalProcess.Start(NodeId, _launcher.FileName, [.. _launcher.Prefix, "serve", "--data", DataDirectory, "--urls", $"http://127.0.0.1:{Port}"], environment, logFile: LogFile);
         await WaitUntilReadyAsync(TimeSpan.FromSeconds(60), cancellationToken);
     }
 
-    /// <summary>Polls <c>/healthz/ready</c> until 200; fails early, with the node's output, if it exits.</summary>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            if (Process.HasExited)
-            {
-                throw new InvalidOperationException($"Node {NodeId} exited with code {Process.ExitCode}:\n{Process.Output}");
-            }
-
-            try
-            {
-                if ((await http.GetAsync(new Uri(HttpUri, "/healthz/ready"), cancellationToken)).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Node {NodeId} was not ready within {timeout.TotalSeconds:0} s:\n{Process.Output}");
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-    }
+    /// <summary>
+    /// Polls <c>/healthz/ready</c> until 200 on the node's own socket; fails early, with the
+    /// node's last lines, if it exits (<see cref="NotServingException"/>).
+    /// </summary>
+    public Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+        => Serving.WaitAsync(NodeId, Process, Port, Serving.HttpGet(new Uri(HttpUri, "/healthz/ready")), timeout, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

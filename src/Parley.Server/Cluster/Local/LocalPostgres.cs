@@ -17,17 +17,22 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private readonly string _directory;
     private readonly bool _deleteOnDispose;
+    private readonly string? _logFile;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private LocalProcess? _postmaster;
 
-    private LocalPostgres(string directory, int port, bool deleteOnDispose)
+    private LocalPostgres(string directory, int port, bool deleteOnDispose, string? logFile)
     {
+        _logFile = logFile;
         _directory = directory;
         Port = port;
         _deleteOnDispose = deleteOnDispose;
     }
 
     public int Port { get; private set; }
+
+    /// <summary>The running server's process (through <c>runuser</c> under root), or null while stopped.</summary>
+    public LocalProcess? Process => _postmaster;
 
     /// <summary>Libpq-style connection string for <paramref name="database"/> as the superuser.</summary>
     public string ConnectionString(string database = "postgres") => $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}";
@@ -38,13 +43,14 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// Creates a cluster in <paramref name="directory"/> (a new temporary one, deleted on dispose,
     /// when null) and starts it on <paramref name="port"/> (a free one when null). A directory that
     /// already holds a cluster is reused; a server a killed run left running in it is stopped first.
+    /// The server's output is appended to <paramref name="logFile"/> when given.
     /// </summary>
-    public static async Task<LocalPostgres> StartAsync(string? directory = null, int? port = null, CancellationToken cancellationToken = default)
+    public static async Task<LocalPostgres> StartAsync(string? directory = null, int? port = null, CancellationToken cancellationToken = default, string? logFile = null)
     {
         var owned = directory is null;
         directory ??= Path.Combine(Path.GetTempPath(), "parley-pg-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var server = new LocalPostgres(directory, port ?? Ports.Free(), owned);
+        var server = new LocalPostgres(directory, port ?? Ports.Free(), owned, logFile);
         try
         {
             await server.InitializeAsync(cancellationToken);
@@ -286,7 +292,7 @@ public sealed class LocalPostgres : IAsyncDisposable
                 "-c", $"unix_socket_directories={_directory}",
                 "-c", "fsync=on",
                 "-c", "max_connections=300",
-            ], runAs: OsUser);
+            ], runAs: OsUser, logFile: _logFile);
             _postmaster = postmaster;
             try
             {
@@ -302,7 +308,10 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
-    /// <summary>Ready means the server accepts a connection.</summary>
+    /// <summary>
+    /// Ready means the server accepts a connection and is this one: its data directory is ours,
+    /// not that of another PostgreSQL that already held the port.
+    /// </summary>
     private async Task WaitUntilReadyAsync(LocalProcess postmaster, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -310,13 +319,27 @@ public sealed class LocalPostgres : IAsyncDisposable
         {
             if (postmaster.HasExited)
             {
-                throw new InvalidOperationException($"PostgreSQL exited with code {postmaster.ExitCode}:\n{postmaster.Output}");
+                await postmaster.WaitForExitAsync(TimeSpan.FromSeconds(2));
+                throw new NotServingException("postgresql", Port, $"it exited with code {postmaster.ExitCode}", postmaster);
             }
 
             try
             {
                 await using var connection = await OpenAdminConnectionAsync(cancellationToken);
-                return;
+                await using var command = new NpgsqlCommand("SHOW data_directory", connection);
+                var served = (string?)await command.ExecuteScalarAsync(cancellationToken);
+                if (served == DataDirectory)
+                {
+                    return;
+                }
+
+                // Ours has not bound (yet): it exits soon with "could not bind", and the caller retries on another port.
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new NotServingException("postgresql", Port, $"another PostgreSQL (data in {served}) holds port {Port}", postmaster);
+                }
+
+                await Task.Delay(50, cancellationToken);
             }
             catch (NpgsqlException) when (DateTime.UtcNow < deadline)
             {
@@ -324,7 +347,7 @@ public sealed class LocalPostgres : IAsyncDisposable
             }
             catch (NpgsqlException e)
             {
-                throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout.TotalSeconds:0} s:\n{postmaster.Output}", e);
+                throw new NotServingException("postgresql", Port, $"it did not accept connections within {StartTimeout.TotalSeconds:0} s: {e.Message}", postmaster);
             }
         }
     }

@@ -7,8 +7,9 @@ namespace Parley.Server.Cluster.Local;
 /// <summary>
 /// A child program of a local cluster (redis-server, postgres, a node, the proxy): started with
 /// its output kept (the last lines, for error messages), signalled by number (SIGTERM, SIGKILL,
-/// SIGSTOP, SIGCONT), and stopped on dispose. Used by <c>parley cluster up</c> and by the tests
-/// that run the real programs.
+/// SIGSTOP, SIGCONT), and stopped on dispose. With a log file, every line it prints is also
+/// appended there as it arrives, so <c>parley cluster logs</c> can follow it. Used by
+/// <c>parley cluster up</c> and by the tests that run the real programs.
 /// </summary>
 public sealed class LocalProcess : IAsyncDisposable
 {
@@ -17,11 +18,18 @@ public sealed class LocalProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _lines = new();
+    private readonly StreamWriter? _log;
 
-    private LocalProcess(string name, Process process)
+    private LocalProcess(string name, Process process, string? logFile)
     {
         Name = name;
         _process = process;
+        LogFile = logFile;
+        if (logFile is not null)
+        {
+            _log = new StreamWriter(new FileStream(logFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete)) { AutoFlush = true };
+        }
+
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
@@ -33,6 +41,9 @@ public sealed class LocalProcess : IAsyncDisposable
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>The file every line of output is appended to, or null.</summary>
+    public string? LogFile { get; }
 
     public int ExitCode => _process.ExitCode;
 
@@ -52,7 +63,7 @@ public sealed class LocalProcess : IAsyncDisposable
     /// Starts <paramref name="fileName"/>. With <paramref name="runAs"/> and when this process is
     /// root, the program runs as that user through <c>runuser</c> (PostgreSQL refuses to run as root).
     /// </summary>
-    public static LocalProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? runAs = null, string? workingDirectory = null)
+    public static LocalProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null, string? runAs = null, string? workingDirectory = null, string? logFile = null)
     {
         var info = new ProcessStartInfo
         {
@@ -85,8 +96,13 @@ public sealed class LocalProcess : IAsyncDisposable
             info.Environment[key] = value;
         }
 
+        if (logFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{name} could not be started.");
-        return new LocalProcess(name, process);
+        return new LocalProcess(name, process, logFile);
     }
 
     /// <summary>Whether this process runs as root.</summary>
@@ -156,6 +172,10 @@ public sealed class LocalProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_lines)
+        {
+            _log?.Dispose();
+        }
     }
 
     private void Keep(string? line)
@@ -167,6 +187,15 @@ public sealed class LocalProcess : IAsyncDisposable
 
         lock (_lines)
         {
+            try
+            {
+                _log?.WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // A full disk or a late line after dispose: the kept lines still hold it.
+            }
+
             _lines.Enqueue(line);
             if (_lines.Count > KeptLines)
             {

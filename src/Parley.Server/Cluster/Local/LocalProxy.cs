@@ -25,10 +25,18 @@ public sealed class LocalProxy : IAsyncDisposable
 
     public LocalProcess Process => _process;
 
+    /// <summary>
+    /// Starts the proxy and waits until it serves: a request through it reaches a node, on a
+    /// listening socket of its own (see <see cref="Serving"/>). With <paramref name="logDirectory"/>
+    /// its output goes to <c>{kind}.log</c> there (nginx's error log to <c>nginx-error.log</c>).
+    /// </summary>
     /// <param name="authPort">The auth service's port, proxied at <c>/auth/</c> (nginx); null: none.</param>
-    public static async Task<LocalProxy> StartAsync(ProxyKind kind, string directory, int port, IReadOnlyList<int> nodePorts, CancellationToken cancellationToken = default, int? authPort = null)
+    public static async Task<LocalProxy> StartAsync(ProxyKind kind, string directory, int port, IReadOnlyList<int> nodePorts, CancellationToken cancellationToken = default, string? logDirectory = null, int? authPort = null)
     {
         Directory.CreateDirectory(directory);
+        var name = kind.ToString().ToLowerInvariant();
+        var logFile = logDirectory is null ? null : Path.Combine(logDirectory, name + ".log");
+        var errorLog = logDirectory is null ? Path.Combine(directory, "error.log") : Path.Combine(logDirectory, "nginx-error.log");
         var site = ProxyConfig.Render(kind, ProxyConfig.Template(kind), port, nodePorts, authPort);
         LocalProcess process;
         if (kind == ProxyKind.Nginx)
@@ -49,7 +57,7 @@ public sealed class LocalProxy : IAsyncDisposable
                 daemon off;
                 worker_processes 1;
                 pid {{directory}}/nginx.pid;
-                error_log {{directory}}/error.log warn;
+                error_log {{errorLog}} warn;
                 events { worker_connections 16384; }
                 http {
                     access_log off;
@@ -61,20 +69,20 @@ public sealed class LocalProxy : IAsyncDisposable
                     include {{directory}}/parley.conf;
                 }
                 """, cancellationToken);
-            process = LocalProcess.Start("nginx", nginx, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-e", Path.Combine(directory, "error.log")]);
+            process = LocalProcess.Start("nginx", nginx, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-e", errorLog], logFile: logFile);
         }
         else
         {
             var haproxy = Executables.Require("haproxy", "haproxy");
             var file = Path.Combine(directory, "haproxy.cfg");
             await File.WriteAllTextAsync(file, site, cancellationToken);
-            process = LocalProcess.Start("haproxy", haproxy, ["-f", file, "-db"]);
+            process = LocalProcess.Start("haproxy", haproxy, ["-f", file, "-db"], logFile: logFile);
         }
 
         var proxy = new LocalProxy(kind, port, process);
         try
         {
-            await Ports.WaitUntilListeningAsync(port, process, TimeSpan.FromSeconds(20), cancellationToken);
+            await Serving.WaitAsync(name, process, port, Serving.HttpGet(new Uri(proxy.HttpUri, "/healthz/ready")), TimeSpan.FromSeconds(20), cancellationToken);
             return proxy;
         }
         catch

@@ -9,13 +9,15 @@ public sealed class LocalRedis : IAsyncDisposable
 {
     private readonly string? _password;
     private readonly IReadOnlyList<string> _extraArguments;
+    private readonly string? _logFile;
     private LocalProcess? _process;
 
-    private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments)
+    private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments, string? logFile)
     {
         Port = port;
         _password = password;
         _extraArguments = extraArguments;
+        _logFile = logFile;
     }
 
     public string Host => "127.0.0.1";
@@ -31,11 +33,12 @@ public sealed class LocalRedis : IAsyncDisposable
 
     /// <summary>
     /// Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a
-    /// password and further <c>redis-server</c> arguments (ACL users, for example).
+    /// password and further <c>redis-server</c> arguments (ACL users, for example), its output
+    /// appended to <paramref name="logFile"/> when given.
     /// </summary>
-    public static async Task<LocalRedis> StartAsync(string? password = null, IReadOnlyList<string>? extraArguments = null, int? port = null, CancellationToken cancellationToken = default)
+    public static async Task<LocalRedis> StartAsync(string? password = null, IReadOnlyList<string>? extraArguments = null, int? port = null, CancellationToken cancellationToken = default, string? logFile = null)
     {
-        var redis = new LocalRedis(port ?? Ports.Free(), password, extraArguments ?? []);
+        var redis = new LocalRedis(port ?? Ports.Free(), password, extraArguments ?? [], logFile);
         try
         {
             await redis.StartAgainAsync(cancellationToken);
@@ -48,7 +51,7 @@ public sealed class LocalRedis : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server (again) on the same port; it comes back empty.</summary>
+    /// <summary>Starts the server (again) on the same port and waits until it answers PING on its own socket; it comes back empty.</summary>
     public async Task StartAgainAsync(CancellationToken cancellationToken = default)
     {
         if (_process is { HasExited: false })
@@ -73,8 +76,8 @@ public sealed class LocalRedis : IAsyncDisposable
 
         arguments.AddRange(_extraArguments);
 
-        _process = LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments);
-        await Ports.WaitUntilListeningAsync(Port, _process, TimeSpan.FromSeconds(20), cancellationToken);
+        _process = LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments, logFile: _logFile);
+        await Serving.WaitAsync("redis-server", _process, Port, PingAsync, TimeSpan.FromSeconds(20), cancellationToken);
     }
 
     /// <summary>
@@ -108,6 +111,23 @@ public sealed class LocalRedis : IAsyncDisposable
     public void Resume() => Process.Resume();
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    /// <summary>Null when the server answers PING (or asks for a password first: it is serving either way).</summary>
+    private async Task<string?> PingAsync(CancellationToken cancellationToken)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, Port, cancellationToken);
+        var stream = client.GetStream();
+        await stream.WriteAsync("PING\r\n"u8.ToArray(), cancellationToken);
+        var buffer = new byte[64];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        var read = await stream.ReadAsync(buffer, timeout.Token);
+        var reply = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal) || reply.StartsWith("-NOPERM", StringComparison.Ordinal)
+            ? null
+            : $"PING answered '{reply.TrimEnd()}'";
+    }
 
     public override string ToString() => $"redis-server on {Host}:{Port}";
 }
