@@ -44,4 +44,15 @@ public sealed class WebConfigTests
             () => TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Web:AuthUrl"] = url }));
         Assert.Contains("Parley:Web:AuthUrl", failure.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("00:00:00.500")]
+    [InlineData("00:02:00")]
+    public async Task A_stats_interval_outside_one_second_to_one_minute_stops_the_node_at_start(string interval)
+    {
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Web:StatsInterval"] = interval }));
+        Assert.Contains("Parley:Web:StatsInterval", failure.Message, StringComparison.Ordinal);
+    }
 }
