@@ -106,7 +106,13 @@ internal static class ParleyNode
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        NodeLog.ConnectionCap(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting"), connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+        var hostingLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting");
+        foreach (var unknown in Parley.Configuration.UnknownSettings.Find(parleySection, typeof(ParleyOptions)))
+        {
+            NodeLog.UnknownSetting(hostingLogger, unknown.Key, unknown.Nearest);
+        }
+
+        NodeLog.ConnectionCap(hostingLogger, connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
         CoalescingUpgradeFeature.Install(app, DirectUpgrade.Path);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -199,4 +205,7 @@ internal static partial class NodeLog
 {
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The node holds at most {Cap} connections at once (open-file limit {FileLimit}).")]
     public static partial void ConnectionCap(ILogger logger, string cap, string fileLimit);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "The setting {Key} is not one the node knows, and is ignored; did you mean {Nearest}?")]
+    public static partial void UnknownSetting(ILogger logger, string key, string nearest);
 }
