@@ -172,10 +172,18 @@ internal static class ParleyNode
         services.AddSingleton<ProcessMetrics>();
         services.AddSingleton(sp =>
         {
-            // Instruments exist from the start, so a scrape lists them before their first use.
-            sp.GetRequiredService<ProcessMetrics>();
             // Npgsql's own meter reports pool usage and waits: the pool-saturation alert.
-            return new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
+            var exporter = new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
+            // Created after the exporter listens, so the zero each counter starts its known series
+            // at is seen: a scrape lists every series before its first event, and an alert on a
+            // counter's rate fires at the first one.
+            sp.GetRequiredService<ProcessMetrics>();
+            sp.GetRequiredService<StoreMetrics>();
+            sp.GetRequiredService<DeliveryMetrics>();
+            sp.GetRequiredService<ConnectionMetrics>();
+            // Created before the exporter, with the Redis connections it counts for.
+            sp.GetService<Parley.Redis.RedisMetrics>()?.ReportZeros();
+            return exporter;
         });
         services.AddSingleton<StreamDispatcher>();
         services.AddSingleton<CommitFanout>();
