@@ -90,9 +90,10 @@ internal static class ParleyNode
         // Registered last, so Kestrel tries it before its own socket transport.
         services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, PausingSocketTransportFactory>();
 
+        var earlyLoggers = new DeferredLoggerFactory();
         if (mode == NodeMode.Cluster)
         {
-            await ClusterBackends.AddAsync(services, options, cancellationToken);
+            await ClusterBackends.AddAsync(services, options, earlyLoggers, cancellationToken);
         }
         else
         {
@@ -106,6 +107,7 @@ internal static class ParleyNode
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        earlyLoggers.Attach(app.Services.GetRequiredService<ILoggerFactory>());
         var hostingLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting");
         foreach (var unknown in Parley.Configuration.UnknownSettings.Find(parleySection, typeof(ParleyOptions)))
         {

@@ -1,7 +1,9 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Cluster;
 using Parley.Server.Options;
+using Parley.Server.Protocol;
 
 namespace Parley.Server.Http;
 
@@ -23,7 +25,9 @@ internal static class ClusterEndpoints
                 }
 
                 var nodes = await registry.ListAsync(cancellationToken);
-                return isOperator ? Results.Json(new ClusterReply(nodes.Count, nodes)) : Results.Json(new CountReply(nodes.Count));
+                return isOperator
+                    ? Results.Json(new ClusterReply(nodes.Count, [.. nodes.Select(ClusterNode.From)]))
+                    : Results.Json(new CountReply(nodes.Count));
             })
             .WithName("ClusterNodes")
             .WithSummary("How many nodes announced themselves within the presence TTL; with the operator's credential, each of them.")
@@ -33,5 +37,16 @@ internal static class ClusterEndpoints
 
     public sealed record CountReply(int Count);
 
-    public sealed record ClusterReply(int Count, IReadOnlyList<NodeInfo> Nodes);
+    public sealed record ClusterReply(int Count, IReadOnlyList<ClusterNode> Nodes);
+
+    /// <summary>One node as the API writes it: snake_case, times in UTC with milliseconds, as every other reply.</summary>
+    public sealed record ClusterNode(
+        string Id,
+        [property: JsonPropertyName("started_at")] string StartedAt,
+        int Connections,
+        [property: JsonPropertyName("heartbeat_at")] string HeartbeatAt)
+    {
+        public static ClusterNode From(NodeInfo node)
+            => new(node.Id, ServerFrames.FormatTimestamp(node.StartedAt), node.Connections, ServerFrames.FormatTimestamp(node.HeartbeatAt));
+    }
 }

@@ -87,6 +87,14 @@ public sealed partial class ClusterObservabilityTests(ObservedClusterFixture fix
         Assert.Contains(DocumentedMetrics.Names(), DocumentedMetrics.IsClusterOnly);
     }
 
+    [Fact]
+    public async Task Each_of_many_sends_on_a_cluster_node_gets_one_ack_and_one_msg_with_the_same_id_and_sequence()
+    {
+        await using var sender = await RawClient.ConnectAsync(Cluster.Nodes[1].WebSocketUri, Cluster.Token("acme", "alice"));
+
+        await SendOrder.AssertEachSendIsAckedAndDeliveredOnceAsync(sender, "orders", 300);
+    }
+
     [GeneratedRegex("=\"((?:[^\"\\\\]|\\\\.)*)\"")]
     private static partial Regex LabelValue();
 }

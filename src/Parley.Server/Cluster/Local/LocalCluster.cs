@@ -8,6 +8,9 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
     /// <summary>Configuration given to every node, by full key (e.g. <c>Parley:Limits:ConnectionsPerUser</c>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Remove <see cref="Directory"/> (its signing key, logs and data) when the cluster is disposed: a throwaway cluster's state. Default false: <c>cluster up</c> keeps its state.</summary>
+    public bool DeleteDirectoryOnDispose { get; init; }
+
     /// <summary>
     /// PostgreSQL's directory, reused by every run that names it (its databases are created
     /// afresh each time). Null: a new temporary one, deleted when the cluster stops (tests).
@@ -149,6 +152,17 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             State.Forget();
             State.Dispose();
+        }
+
+        if (Spec.DeleteDirectoryOnDispose)
+        {
+            try
+            {
+                System.IO.Directory.Delete(Spec.Directory, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
         }
     }
 }
