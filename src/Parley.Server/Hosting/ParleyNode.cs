@@ -103,7 +103,7 @@ internal static class ParleyNode
         TenantDirectory.Add(services, options);
         Verification.Add(services, options);
         AddCore(services);
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiSetup.Configure);
         configureServices?.Invoke(services);
 
         var app = builder.Build();

@@ -25,19 +25,19 @@ internal static class ClusterEndpoints
                 }
 
                 var nodes = await registry.ListAsync(cancellationToken);
-                return isOperator
-                    ? Results.Json(new ClusterReply(nodes.Count, [.. nodes.Select(ClusterNode.From)]))
-                    : Results.Json(new CountReply(nodes.Count));
+                return Results.Json(new ClusterReply(nodes.Count, isOperator ? [.. nodes.Select(ClusterNode.From)] : null));
             })
             .WithName("ClusterNodes")
+            .WithTags("cluster")
             .WithSummary("How many nodes announced themselves within the presence TTL; with the operator's credential, each of them.")
+            .WithMetadata(new OpenApiSetup.Authenticated(Optional: true))
             .Produces<ClusterReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status403Forbidden);
+            .ProducesErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
-    public sealed record CountReply(int Count);
-
-    public sealed record ClusterReply(int Count, IReadOnlyList<ClusterNode> Nodes);
+    /// <summary>The live nodes: their count for anyone, and <see cref="Nodes"/> (absent otherwise) for the operator.</summary>
+    public sealed record ClusterReply(
+        int Count,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ClusterNode>? Nodes);
 
     /// <summary>One node as the API writes it: snake_case, times in UTC with milliseconds, as every other reply.</summary>
     public sealed record ClusterNode(
