@@ -25,7 +25,7 @@ internal static class ClusterEndpoints
                 }
 
                 var nodes = await registry.ListAsync(cancellationToken);
-                return Results.Json(new ClusterReply(nodes.Count, isOperator ? [.. nodes.Select(ClusterNode.From)] : null));
+                return Results.Json(new ClusterReply(nodes.Count) { Nodes = isOperator ? [.. nodes.Select(ClusterNode.From)] : null });
             })
             .WithName("ClusterNodes")
             .WithTags("cluster")
@@ -35,9 +35,11 @@ internal static class ClusterEndpoints
             .ProducesErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
     /// <summary>The live nodes: their count for anyone, and <see cref="Nodes"/> (absent otherwise) for the operator.</summary>
-    public sealed record ClusterReply(
-        int Count,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ClusterNode>? Nodes);
+    public sealed record ClusterReply(int Count)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<ClusterNode>? Nodes { get; init; }
+    }
 
     /// <summary>One node as the API writes it: snake_case, times in UTC with milliseconds, as every other reply.</summary>
     public sealed record ClusterNode(

@@ -112,11 +112,9 @@ internal static class ReadEndpoints
     public sealed record HistoryReply(string Room, long Head, long First, IReadOnlyList<HistoryMessage> Messages);
 
     /// <summary>One message of a history page; <c>from_kind</c> only on a message an API key published.</summary>
-    public sealed record HistoryMessage(
-        long Seq,
-        string Id,
-        string From,
-        [property: JsonPropertyName("from_kind")] string? FromKind,
-        string Ts,
-        JsonElement Body);
+    public sealed record HistoryMessage(long Seq, string Id, string From, string Ts, JsonElement Body)
+    {
+        [JsonPropertyName("from_kind")]
+        public string? FromKind { get; init; }
+    }
 }
