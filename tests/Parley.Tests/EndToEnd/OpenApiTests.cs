@@ -13,7 +13,8 @@ namespace Parley.Tests.EndToEnd;
 /// </summary>
 public sealed class OpenApiTests : IAsyncLifetime
 {
-    private static readonly string[] ResourceTags = ["rooms", "users", "health", "cluster"];
+    /// <summary>The resources the document is organised by; each route names one of them.</summary>
+    private static readonly string[] ResourceTags = [.. Parley.Server.Http.OpenApiSetup.Tags.Keys];
     private TestNode _node = null!;
     private JsonElement _document;
 
@@ -36,6 +37,7 @@ public sealed class OpenApiTests : IAsyncLifetime
         Assert.Empty(read.Diagnostic!.Errors);
         var bearer = Assert.IsType<OpenApiSecurityScheme>(read.Document!.Components!.SecuritySchemes!["bearer"]);
         Assert.Equal((SecuritySchemeType.Http, "bearer"), (bearer.Type!.Value, bearer.Scheme));
+        Assert.Contains("rooms", ResourceTags);
         Assert.All(Operations(), op => Assert.Contains(Assert.Single(op.Operation.GetProperty("tags").EnumerateArray()).GetString(), ResourceTags));
         Assert.Equal(ResourceTags.Order(StringComparer.Ordinal), Operations().Select(op => op.Operation.GetProperty("tags")[0].GetString()!).Distinct().Order(StringComparer.Ordinal));
     }
