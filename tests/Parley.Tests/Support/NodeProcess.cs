@@ -44,7 +44,7 @@ internal sealed class NodeProcess : IDisposable
                 {
                     return node._process.HasExited ? throw new Xunit.Sdk.XunitException("parley serve exited:\n" + node.Output) : false;
                 }
-            }, "the node answers", TimeSpan.FromSeconds(30));
+            }, "the node answers", TimeSpan.FromSeconds(60));
         }
         catch
         {
