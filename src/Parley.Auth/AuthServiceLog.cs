@@ -6,6 +6,9 @@ internal static partial class AuthServiceLog
     [LoggerMessage(EventId = 2300, Level = LogLevel.Information, Message = "Auth service started: issuer {Issuer}, audience {Audience}, store {Store}.")]
     public static partial void Started(ILogger logger, string issuer, string audience, string store);
 
+    [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "The setting {Key} is not one the auth service knows, and is ignored; did you mean {Nearest}?")]
+    public static partial void UnknownSetting(ILogger logger, string key, string nearest);
+
     [LoggerMessage(EventId = 2310, Level = LogLevel.Information, Message = "Created signing key {KeyId}; it signs from {Handover:O}.")]
     public static partial void KeyCreated(ILogger logger, string keyId, DateTimeOffset handover);
 

@@ -24,6 +24,23 @@ public sealed class RedisMetrics : IDisposable
         _reconnects = _meter.CreateCounter<long>("parley.redis.reconnects", "{reconnect}", "Connections to Redis re-established after a break.");
         _messages = _meter.CreateCounter<long>("parley.redis.pubsub.messages", "{message}", "Pub/sub messages received.");
         _duration = _meter.CreateHistogram<double>("parley.redis.command.duration", "s", "Time from issuing a command to its reply.");
+        ReportZeros();
+    }
+
+    /// <summary>
+    /// Reports 0 for every series these counters have, so a listener that attached after this
+    /// instance was created lists them before their first event (an alert on a rate fires at the first error).
+    /// </summary>
+    public void ReportZeros()
+    {
+        _commands.Add(0);
+        foreach (var kind in (string[])["connection", "timeout", "server", "protocol"])
+        {
+            _errors.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
+
+        _reconnects.Add(0);
+        _messages.Add(0);
     }
 
     /// <summary>This instance's meter, so a test can listen to it alone.</summary>

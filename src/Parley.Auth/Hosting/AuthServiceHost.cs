@@ -16,11 +16,13 @@ namespace Parley.Auth.Hosting;
 /// </summary>
 internal static class AuthServiceHost
 {
+    /// <param name="configureServices">Runs after every service is registered, so a host (a test) may add or replace one.</param>
     public static async Task<WebApplication> BuildAsync(
         string[] args,
         Action<IConfigurationBuilder>? configure = null,
         TimeProvider? clock = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder.Configuration);
@@ -49,6 +51,7 @@ internal static class AuthServiceHost
         services.AddSingleton<ApiServices>();
         services.AddHostedService<KeyMaintenanceService>();
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = AuthJson.MaxBodyBytes);
+        configureServices?.Invoke(services);
 
         var app = builder.Build();
         try
@@ -73,6 +76,11 @@ internal static class AuthServiceHost
         app.MapFallback(() => AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such endpoint."));
 
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Auth");
+        foreach (var unknown in Parley.Configuration.UnknownSettings.Find(builder.Configuration.GetSection(AuthServiceOptions.Section), typeof(AuthServiceOptions)))
+        {
+            AuthServiceLog.UnknownSetting(logger, unknown.Key, unknown.Nearest);
+        }
+
         AuthServiceLog.Started(logger, options.Issuer, options.Audience, store is PostgresAuthStore ? "postgresql" : options.SqlitePath);
         return app;
     }

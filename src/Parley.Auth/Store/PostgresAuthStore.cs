@@ -26,7 +26,8 @@ internal sealed partial class PostgresAuthStore : IAuthStore, IAsyncDisposable
             builder.ApplicationName = "parley-auth";
         }
 
-        var store = new PostgresAuthStore(NpgsqlDataSource.Create(builder.ConnectionString));
+        // Named, so Npgsql's metrics do not carry the connection string (and its password) as a label.
+        var store = new PostgresAuthStore(new NpgsqlDataSourceBuilder(builder.ConnectionString) { Name = "parley-auth" }.Build());
         try
         {
             await store.MigrateAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Parley.Server.Protocol;
 
 namespace Parley.Server.Connections;
 
@@ -25,7 +26,40 @@ internal sealed class ConnectionMetrics : IDisposable
         _queueDrops = _meter.CreateCounter<long>("parley.queue.dropped", "{frame}", "Ephemeral frames dropped from full outbound queues.");
         _slowConsumerCloses = _meter.CreateCounter<long>("parley.connections.slow_consumer_closes", "{connection}", "Connections closed because their outbound queue overflowed.");
         _limitRefusals = _meter.CreateCounter<long>("parley.limits.refusals", "{refusal}", "Requests or connections refused by a limit, by kind.");
+        // Every series exists at 0 from start, so an alert on its rate fires at the first event.
+        _opened.Add(0);
+        foreach (var reason in CloseReasons)
+        {
+            _closes.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        _framesIn.Add(0);
+        _framesOut.Add(0);
+        _queueDrops.Add(0);
+        _slowConsumerCloses.Add(0);
+        foreach (var kind in RefusalKinds)
+        {
+            _limitRefusals.Add(0, new KeyValuePair<string, object?>("kind", kind));
+        }
     }
+
+    /// <summary>Every <c>kind</c> of <c>parley.limits.refusals</c>.</summary>
+    public static readonly string[] RefusalKinds =
+    [
+        "frame_size", "message_size", "publish_rate", "tenant_publish_rate", "join_rate", "rooms",
+        "user_connections", "tenant_connections", "tenant_online_users", "admission", "memory",
+    ];
+
+    /// <summary>Every <c>reason</c> of <c>parley.connections.closed</c>: the close codes' names.</summary>
+    public static readonly string[] CloseReasons =
+    [
+        .. new[]
+        {
+            CloseReason.Normal, CloseReason.GoingAway, CloseReason.SlowConsumer, CloseReason.IdleTimeout, CloseReason.TokenExpired,
+            CloseReason.ConnectTimeout, CloseReason.ServerError, CloseReason.InvalidToken, CloseReason.TenantDisabled,
+            CloseReason.UserConnectionLimit, CloseReason.TenantConnectionLimit, CloseReason.ProtocolViolation, CloseReason.TenantOnlineLimit,
+        }.Select(r => r.Name),
+    ];
 
     public long Active => Volatile.Read(ref _active);
 
@@ -49,7 +83,7 @@ internal sealed class ConnectionMetrics : IDisposable
 
     public void SlowConsumerClose() => _slowConsumerCloses.Add(1);
 
-    /// <summary>A refusal by a named limit: frame_size, message_size, publish_rate, tenant_publish_rate, rooms, user_connections, tenant_connections, admission.</summary>
+    /// <summary>A refusal by a named limit: one of <see cref="RefusalKinds"/>.</summary>
     public void LimitRefusal(string kind) => _limitRefusals.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     /// <summary>The meter of this instance, so a listener can tell this node's measurements from another's in the same process.</summary>

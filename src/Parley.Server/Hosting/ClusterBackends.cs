@@ -15,9 +15,9 @@ namespace Parley.Server.Hosting;
 /// </summary>
 internal static class ClusterBackends
 {
-    public static async Task AddAsync(IServiceCollection services, ParleyOptions options, CancellationToken cancellationToken)
+    /// <param name="loggers">Loggers for what is opened here, before the host (and its logging) exists.</param>
+    public static async Task AddAsync(IServiceCollection services, ParleyOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        using var loggers = LoggerFactory.Create(b => b.AddConsole());
         var store = await PostgresMessageStore.OpenAsync(options.Postgres, loggers.CreateLogger<PostgresMessageStore>(), cancellationToken);
         services.AddSingleton<IMessageStore>(store);
 

@@ -94,9 +94,10 @@ internal static class ParleyNode
         // Registered last, so Kestrel tries it before its own socket transport.
         services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, PausingSocketTransportFactory>();
 
+        var earlyLoggers = new DeferredLoggerFactory();
         if (mode == NodeMode.Cluster)
         {
-            await ClusterBackends.AddAsync(services, options, cancellationToken);
+            await ClusterBackends.AddAsync(services, options, earlyLoggers, cancellationToken);
         }
         else
         {
@@ -106,11 +107,18 @@ internal static class ParleyNode
         TenantDirectory.Add(services, options);
         Verification.Add(services, options);
         AddCore(services);
-        services.AddOpenApi();
+        services.AddOpenApi(OpenApiSetup.Configure);
         configureServices?.Invoke(services);
 
         var app = builder.Build();
-        NodeLog.ConnectionCap(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting"), connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
+        earlyLoggers.Attach(app.Services.GetRequiredService<ILoggerFactory>());
+        var hostingLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Parley.Server.Hosting");
+        foreach (var unknown in Parley.Configuration.UnknownSettings.Find(parleySection, typeof(ParleyOptions)))
+        {
+            NodeLog.UnknownSetting(hostingLogger, unknown.Key, unknown.Nearest);
+        }
+
+        NodeLog.ConnectionCap(hostingLogger, connectionCap?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unlimited", fileLimit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown");
         // Before the WebSocket middleware, so /v1/ws sockets write through a coalescing stream.
         CoalescingUpgradeFeature.Install(app, DirectUpgrade.Path);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -174,10 +182,18 @@ internal static class ParleyNode
         services.AddSingleton<ProcessMetrics>();
         services.AddSingleton(sp =>
         {
-            // Instruments exist from the start, so a scrape lists them before their first use.
-            sp.GetRequiredService<ProcessMetrics>();
             // Npgsql's own meter reports pool usage and waits: the pool-saturation alert.
-            return new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
+            var exporter = new PrometheusExporter(meter => meter.Name.StartsWith("Parley", StringComparison.Ordinal) || meter.Name == "Npgsql");
+            // Created after the exporter listens, so the zero each counter starts its known series
+            // at is seen: a scrape lists every series before its first event, and an alert on a
+            // counter's rate fires at the first one.
+            sp.GetRequiredService<ProcessMetrics>();
+            sp.GetRequiredService<StoreMetrics>();
+            sp.GetRequiredService<DeliveryMetrics>();
+            sp.GetRequiredService<ConnectionMetrics>();
+            // Created before the exporter, with the Redis connections it counts for.
+            sp.GetService<Parley.Redis.RedisMetrics>()?.ReportZeros();
+            return exporter;
         });
         services.AddSingleton<StreamDispatcher>();
         services.AddSingleton<CommitFanout>();
@@ -210,4 +226,7 @@ internal static partial class NodeLog
 {
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "The node holds at most {Cap} connections at once (open-file limit {FileLimit}).")]
     public static partial void ConnectionCap(ILogger logger, string cap, string fileLimit);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "The setting {Key} is not one the node knows, and is ignored; did you mean {Nearest}?")]
+    public static partial void UnknownSetting(ILogger logger, string key, string nearest);
 }

@@ -1,7 +1,9 @@
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Parley.Server.Auth;
 using Parley.Server.Cluster;
 using Parley.Server.Options;
+using Parley.Server.Protocol;
 
 namespace Parley.Server.Http;
 
@@ -23,16 +25,30 @@ internal static class ClusterEndpoints
                 }
 
                 var nodes = await registry.ListAsync(cancellationToken);
-                // The totals are the overview's (/api/v1/ops/overview); this list keeps its documented fields.
-                return isOperator ? Results.Json(new ClusterReply(nodes.Count, [.. nodes.Select(n => n with { Stats = null })])) : Results.Json(new CountReply(nodes.Count));
+                return Results.Json(new ClusterReply(nodes.Count) { Nodes = isOperator ? [.. nodes.Select(ClusterNode.From)] : null });
             })
             .WithName("ClusterNodes")
+            .WithTags("cluster")
             .WithSummary("How many nodes announced themselves within the presence TTL; with the operator's credential, each of them.")
+            .WithMetadata(new OpenApiSetup.Authenticated(Optional: true))
             .Produces<ClusterReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status401Unauthorized)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status403Forbidden);
+            .ProducesErrors(StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
 
-    public sealed record CountReply(int Count);
+    /// <summary>The live nodes: their count for anyone, and <see cref="Nodes"/> (absent otherwise) for the operator.</summary>
+    public sealed record ClusterReply(int Count)
+    {
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<ClusterNode>? Nodes { get; init; }
+    }
 
-    public sealed record ClusterReply(int Count, IReadOnlyList<NodeInfo> Nodes);
+    /// <summary>One node as the API writes it: snake_case, times in UTC with milliseconds, as every other reply.</summary>
+    public sealed record ClusterNode(
+        string Id,
+        [property: JsonPropertyName("started_at")] string StartedAt,
+        int Connections,
+        [property: JsonPropertyName("heartbeat_at")] string HeartbeatAt)
+    {
+        public static ClusterNode From(NodeInfo node)
+            => new(node.Id, ServerFrames.FormatTimestamp(node.StartedAt), node.Connections, ServerFrames.FormatTimestamp(node.HeartbeatAt));
+    }
 }

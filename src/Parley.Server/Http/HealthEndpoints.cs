@@ -14,9 +14,13 @@ internal static class HealthEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/health", HealthAsync).WithName("Health").WithSummary("Node status with store, broker and connection counts.");
-        app.MapGet("/healthz/live", () => Results.Text("ok")).WithName("Live").WithSummary("200 while the process runs.");
-        app.MapGet("/healthz/ready", ReadyAsync).WithName("Ready").WithSummary("200 when the store answers and the node is not draining.");
+        app.MapGet("/api/v1/health", HealthAsync).WithName("Health").WithTags("health").WithSummary("Node status with store, broker and connection counts.")
+            .Produces<HealthReply>();
+        app.MapGet("/healthz/live", () => Results.Text("ok")).WithName("Live").WithTags("health").WithSummary("200 while the process runs.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
+        app.MapGet("/healthz/ready", ReadyAsync).WithName("Ready").WithTags("health").WithSummary("200 when the store answers and the node is not draining.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
         app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), "text/plain; version=0.0.4; charset=utf-8"))
             .ExcludeFromDescription();
     }

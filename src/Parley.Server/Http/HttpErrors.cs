@@ -21,6 +21,17 @@ internal static class HttpErrors
     public static IResult Result(int status, string code, string message)
         => Results.Json(new ErrorBody(new ErrorDetail(code, message)), statusCode: status);
 
+    /// <summary>Declares that an endpoint answers each of <paramref name="statuses"/> with the error body, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses)
+        {
+            builder.Produces<ErrorBody>(status, "application/json");
+        }
+
+        return builder;
+    }
+
     public sealed record ErrorBody(ErrorDetail Error);
 
     public sealed record ErrorDetail(string Code, string Message);

@@ -23,21 +23,32 @@ internal static class PublishEndpoints
     {
         app.MapPost("/api/v1/rooms/{room}/messages", PublishToRoomAsync)
             .WithName("PublishToRoom")
+            .WithTags("rooms")
             .WithSummary("Commit a message to a room and deliver it to its members on every node.")
+            .WithMetadata(new OpenApiSetup.Authenticated(), new OpenApiSetup.TakesIdempotencyKey())
             .Accepts<PublishBody>("application/json")
             .Produces<RoomPublishReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status503ServiceUnavailable);
+            .ProducesErrors(PublishErrors);
         app.MapPost("/api/v1/users/{user}/messages", PublishToUserAsync)
             .WithName("PublishToUser")
+            .WithTags("users")
             .WithSummary("Commit a direct message to a user's inbox and deliver it to every connection of that user.")
+            .WithMetadata(new OpenApiSetup.Authenticated(), new OpenApiSetup.TakesIdempotencyKey())
             .Accepts<PublishBody>("application/json")
             .Produces<UserPublishReply>()
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status400BadRequest)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status422UnprocessableEntity)
-            .Produces<HttpErrors.ErrorBody>(StatusCodes.Status503ServiceUnavailable);
+            .ProducesErrors(PublishErrors);
     }
+
+    /// <summary>
+    /// What a publish can be refused with: a bad request (400), a missing or invalid credential
+    /// (401), a scope, room or tenant not allowed (403), a request too large (413), a reused id
+    /// (422), the tenant's rate (429), the store (503).
+    /// </summary>
+    private static readonly int[] PublishErrors =
+    [
+        StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status413PayloadTooLarge,
+        StatusCodes.Status422UnprocessableEntity, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable,
+    ];
 
     private static async Task<IResult> PublishToRoomAsync(string room, HttpContext context, ITokenVerifier verifier, MessagePublisher publisher, TenantLimits limits, IPublishRateLimiter rates, IOptionsMonitor<ParleyOptions> options)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Parley.Server.Auth;
 using Parley.Server.Connections;
 using Parley.Server.Presence;
@@ -16,10 +17,18 @@ internal static class ReadEndpoints
     {
         app.MapGet("/api/v1/rooms/{room}/messages", HistoryAsync)
             .WithName("RoomHistory")
-            .WithSummary("A page of a room's messages, oldest first: before, after or the newest.");
+            .WithTags("rooms")
+            .WithSummary("A page of a room's messages, oldest first: before, after or the newest.")
+            .WithMetadata(new OpenApiSetup.Authenticated())
+            .Produces<HistoryReply>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden, StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/v1/rooms/{room}/presence", PresenceAsync)
             .WithName("RoomPresence")
-            .WithSummary("The users present in a room now.");
+            .WithTags("rooms")
+            .WithSummary("The users present in a room now.")
+            .WithMetadata(new OpenApiSetup.Authenticated())
+            .Produces<PresenceReply>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
     }
 
     private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store, SessionServices session)
@@ -98,4 +107,14 @@ internal static class ReadEndpoints
     }
 
     public sealed record PresenceReply(string Room, IReadOnlyList<string> Users);
+
+    /// <summary>A history page as written by <see cref="ServerFrames.WriteMessages"/>: declared for the OpenAPI document.</summary>
+    public sealed record HistoryReply(string Room, long Head, long First, IReadOnlyList<HistoryMessage> Messages);
+
+    /// <summary>One message of a history page; <c>from_kind</c> only on a message an API key published.</summary>
+    public sealed record HistoryMessage(long Seq, string Id, string From, string Ts, JsonElement Body)
+    {
+        [JsonPropertyName("from_kind")]
+        public string? FromKind { get; init; }
+    }
 }

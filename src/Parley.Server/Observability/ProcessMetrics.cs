@@ -12,8 +12,10 @@ internal sealed class ProcessMetrics : IDisposable
     {
         _meter.CreateObservableGauge("parley.process.memory.resident", static () => Environment.WorkingSet, "By", "Physical memory mapped to the process.");
         _meter.CreateObservableGauge("parley.process.gc.heap.size", static () => GC.GetTotalMemory(forceFullCollection: false), "By", "Bytes allocated on the managed heap and not yet collected.");
-        _meter.CreateObservableGauge("parley.process.gc.committed", static () => GC.GetGCMemoryInfo().TotalCommittedBytes, "By", "Memory the garbage collector has committed for the managed heap, in use or free for the next allocations.");
-        _meter.CreateObservableGauge("parley.process.gc.heap.live", static () => LiveAfterLastCollection(), "By", "Bytes the managed heap held when the last collection ended, free space excluded: what survived, the figure to watch for leaks.");
+        // Both read what the last collection recorded: before the first one the runtime reports 0,
+        // which is not true, so these series appear once the node has collected once.
+        _meter.CreateObservableGauge("parley.process.gc.committed", static () => AfterFirstCollection(static info => info.TotalCommittedBytes), "By", "Memory the garbage collector had committed for the managed heap when the last collection ended, in use or free for the next allocations.");
+        _meter.CreateObservableGauge("parley.process.gc.heap.live", static () => AfterFirstCollection(static info => info.HeapSizeBytes - info.FragmentedBytes), "By", "Bytes the managed heap held when the last collection ended, free space excluded: what survived, the figure to watch for leaks.");
         _meter.CreateObservableCounter("parley.process.gc.collections", static () => Collections(), "{collection}", "Garbage collections since the process started, by the generation collected.");
         _meter.CreateObservableCounter("parley.process.gc.allocated", static () => GC.GetTotalAllocatedBytes(precise: false), "By", "Bytes allocated on the managed heap since the process started.");
         _meter.CreateObservableGauge("parley.process.thread_pool.threads", static () => ThreadPool.ThreadCount, "{thread}", "Thread pool threads that currently exist.");
@@ -26,10 +28,10 @@ internal sealed class ProcessMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private static long LiveAfterLastCollection()
+    private static IEnumerable<Measurement<long>> AfterFirstCollection(Func<GCMemoryInfo, long> read)
     {
         var last = GC.GetGCMemoryInfo(GCKind.Any);
-        return last.HeapSizeBytes - last.FragmentedBytes;
+        return last.Index == 0 ? [] : [new Measurement<long>(read(last))];
     }
 
     private static IEnumerable<Measurement<long>> Collections() =>

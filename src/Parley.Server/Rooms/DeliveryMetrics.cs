@@ -21,6 +21,19 @@ internal sealed class DeliveryMetrics : IDisposable
         _gapFills = _meter.CreateCounter<long>("parley.sequencer.gap_fills", "{read}", "Store reads that filled a gap in a stream's sequence.");
         _duplicatesDropped = _meter.CreateCounter<long>("parley.sequencer.duplicates_dropped", "{envelope}", "Envelopes at or below a stream's delivered mark.");
         _brokerPublishFailures = _meter.CreateCounter<long>("parley.broker.publish_failures", "{envelope}", "Envelopes the broker failed to publish (delivery to other nodes is delayed, not lost).");
+        // Every series exists at 0 from start, so a rate or an alert needs no first event to see it.
+        foreach (var kind in (string[])["durable", "ephemeral"])
+        {
+            foreach (var source in (string[])["ws", "http"])
+            {
+                _publishes.Add(0, new("kind", kind), new("source", source));
+            }
+        }
+
+        _deliveries.Add(0);
+        _gapFills.Add(0);
+        _duplicatesDropped.Add(0);
+        _brokerPublishFailures.Add(0);
     }
 
     public void Published(string kind, string source) => _publishes.Add(1, new("kind", kind), new("source", source));

@@ -38,7 +38,9 @@ internal sealed partial class PostgresMessageStore : IMessageStore, IAsyncDispos
             throw new ArgumentException("Parley:Postgres:ConnectionString is empty.", nameof(options));
         }
 
-        var dataSource = NpgsqlDataSource.Create(options.BuildConnectionString());
+        // Named, because Npgsql's metrics label every series with the data source's name, which
+        // is otherwise the whole connection string: host, user and password in every scrape.
+        var dataSource = new NpgsqlDataSourceBuilder(options.BuildConnectionString()) { Name = "parley" }.Build();
         var store = new PostgresMessageStore(dataSource, logger ?? NullLogger.Instance);
         try
         {

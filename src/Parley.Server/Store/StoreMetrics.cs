@@ -19,7 +19,17 @@ internal sealed class StoreMetrics : IDisposable
         _batchSize = _meter.CreateHistogram<int>("parley.store.batch.size", "{message}", "Messages committed together in one transaction.");
         _commitFailures = _meter.CreateCounter<long>("parley.store.commit.failures", "{batch}", "Batches that failed to commit, by reason: error, timeout (not confirmed in time; the outcome is unknown), unknown (the connection was lost while committing), stalled (refused while an earlier commit overran), shutdown.");
         _trimmed = _meter.CreateCounter<long>("parley.store.trimmed", "{message}", "Messages deleted by retention.");
+        // Every series exists at 0 from start, so an alert on its rate fires at the first failure.
+        foreach (var reason in CommitFailureReasons)
+        {
+            _commitFailures.Add(0, new KeyValuePair<string, object?>("reason", reason));
+        }
+
+        _trimmed.Add(0);
     }
+
+    /// <summary>Every <c>reason</c> of <c>parley.store.commit.failures</c>.</summary>
+    public static readonly string[] CommitFailureReasons = ["error", "timeout", "unknown", "stalled", "shutdown"];
 
     /// <summary>The meter of this instance, so a test can listen to it alone.</summary>
     public Meter Meter => _meter;

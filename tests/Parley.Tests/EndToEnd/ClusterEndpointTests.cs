@@ -65,6 +65,17 @@ public sealed class ClusterEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_operator_view_is_written_in_snake_case_with_utc_millisecond_times_as_the_rest_of_the_api()
+    {
+        var (_, body) = await GetAsync(TestNode.Token("acme", "ops", rooms: [], scopes: ["operator"]));
+
+        var node = Assert.Single(body.GetProperty("nodes").EnumerateArray());
+        Assert.Equal(["connections", "heartbeat_at", "id", "started_at"], node.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", node.GetProperty("started_at").GetString());
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", node.GetProperty("heartbeat_at").GetString());
+    }
+
+    [Fact]
     public async Task The_operator_token_the_node_holds_for_its_directory_sees_every_node()
     {
         var (status, body) = await GetAsync(DirectoryServer.Token);

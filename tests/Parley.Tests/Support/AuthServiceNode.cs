@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Parley.Auth.Hosting;
 
 namespace Parley.Tests.Support;
@@ -59,7 +60,8 @@ internal sealed class AuthServiceNode : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var app = await AuthServiceHost.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration), clock);
+        // Logs kept in memory, not printed: a passing test's expected faults would print stack traces.
+        var app = await AuthServiceHost.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration), clock, configureServices: s => s.AddLogging(b => b.ClearProviders().AddProvider(new LogCapture())));
         await app.StartAsync();
         return new AuthServiceNode(app, directory);
     }

@@ -187,7 +187,6 @@ internal sealed class SteadyStream
         public Subscriber(ParleyClient client, Stopwatch clock)
         {
             Client = client;
-            Name = "subscriber";
             client.MessageReceived += m =>
             {
                 lock (_seqs)
@@ -198,12 +197,27 @@ internal sealed class SteadyStream
                 SeqOf[m.Id] = m.Seq;
                 Received[m.Id] = clock.ElapsedMilliseconds;
             };
-            client.StateChanged += _ => Name = client.SessionInfo?.Node ?? Name;
+            client.StateChanged += _ =>
+            {
+                if (client.SessionInfo?.Node is { } node)
+                {
+                    FirstNode ??= node;
+                    LastNode = node;
+                }
+            };
         }
 
         public ParleyClient Client { get; }
 
-        public string Name { get; private set; }
+        /// <summary>
+        /// The node it first connected to, and where it ended when it moved (its node died): one
+        /// subscriber per node at the start, so the summary names each node once.
+        /// </summary>
+        public string Name => FirstNode is null ? "subscriber" : LastNode == FirstNode ? FirstNode : $"{FirstNode}->{LastNode}";
+
+        private string? FirstNode { get; set; }
+
+        private string? LastNode { get; set; }
 
         public ConcurrentDictionary<string, long> Received { get; } = new();
 

@@ -33,7 +33,7 @@ internal static class TestCluster
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "parley-cluster-" + Guid.NewGuid().ToString("N"));
-        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged };
+        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true };
         return LocalCluster.StartAsync(spec);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Parley.Server.Auth;
 using Parley.Server.Hosting;
 using Parley.Server.Options;
@@ -23,9 +24,10 @@ internal sealed class TestNode : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDirectory;
 
-    private TestNode(WebApplication app, string dataDirectory, bool ownsDirectory)
+    private TestNode(WebApplication app, string dataDirectory, bool ownsDirectory, LogCapture logs)
     {
         _app = app;
+        Logs = logs;
         DataDirectory = dataDirectory;
         _ownsDirectory = ownsDirectory;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -35,6 +37,9 @@ internal sealed class TestNode : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Everything the node logged (at the levels configured), for a test that checks what was reported.</summary>
+    public LogCapture Logs { get; }
 
     public Uri HttpUri { get; }
 
@@ -60,14 +65,22 @@ internal sealed class TestNode : IAsyncDisposable
             configuration[key] = value;
         }
 
-        Action<IServiceCollection>? replace = wrapStore is null ? null : services =>
+        var logs = new LogCapture();
+        void Replace(IServiceCollection services)
         {
-            var inner = (IMessageStore)services.Last(d => d.ServiceType == typeof(IMessageStore)).ImplementationInstance!;
-            services.AddSingleton(wrapStore(inner));
-        };
-        var app = await ParleyNode.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration), replace);
+            // Kept in memory rather than written to the console: a passing test's expected faults
+            // (a store that fails on purpose, a client cut off) would print their stack traces.
+            services.AddLogging(b => b.ClearProviders().AddProvider(logs));
+            if (wrapStore is not null)
+            {
+                var inner = (IMessageStore)services.Last(d => d.ServiceType == typeof(IMessageStore)).ImplementationInstance!;
+                services.AddSingleton(wrapStore(inner));
+            }
+        }
+
+        var app = await ParleyNode.BuildAsync(["--urls", "http://127.0.0.1:0"], c => c.AddInMemoryCollection(configuration), Replace);
         await app.StartAsync();
-        return new TestNode(app, directory, ownsDirectory: dataDirectory is null);
+        return new TestNode(app, directory, ownsDirectory: dataDirectory is null, logs);
     }
 
     public T Service<T>()

@@ -8,6 +8,9 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
     /// <summary>Configuration given to every node, by full key (e.g. <c>Parley:Limits:ConnectionsPerUser</c>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Remove <see cref="Directory"/> (its signing key, logs and data) when the cluster is disposed: a throwaway cluster's state. Default false: <c>cluster up</c> keeps its state.</summary>
+    public bool DeleteDirectoryOnDispose { get; init; }
+
     /// <summary>
     /// PostgreSQL's directory, reused by every run that names it (its databases are created
     /// afresh each time). Null: a new temporary one, deleted when the cluster stops (tests).
@@ -192,6 +195,33 @@ public sealed class LocalCluster : IAsyncDisposable
         {
             State.Forget();
             State.Dispose();
+        }
+
+        if (Spec.DeleteDirectoryOnDispose)
+        {
+            // A program just stopped may still be closing its files there for a moment.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    System.IO.Directory.Delete(Spec.Directory, recursive: true);
+                    break;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    break;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    if (attempt == 20)
+                    {
+                        // Still held after 2 s: left for the system's temporary-file cleaning.
+                        break;
+                    }
+
+                    await Task.Delay(100);
+                }
+            }
         }
     }
 }

@@ -37,7 +37,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <summary>Libpq-style connection string for <paramref name="database"/> as the superuser.</summary>
     public string ConnectionString(string database = "postgres") => $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database}";
 
-    private string DataDirectory => Path.Combine(_directory, "data");
+    /// <summary>The cluster's data, inside the directory this server was given or created.</summary>
+    internal string DataDirectory => Path.Combine(_directory, "data");
 
     /// <summary>
     /// Creates a cluster in <paramref name="directory"/> (a new temporary one, deleted on dispose,
@@ -174,13 +175,29 @@ public sealed class LocalPostgres : IAsyncDisposable
 
         if (_deleteOnDispose)
         {
-            try
+            // The postmaster's children (checkpointer, writers) may still be closing and removing
+            // files for a moment after it is gone, so a delete that meets them is tried again.
+            for (var attempt = 1; ; attempt++)
             {
-                Directory.Delete(_directory, recursive: true);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A backend still closing files: the temporary directory is left for the system.
+                try
+                {
+                    Directory.Delete(_directory, recursive: true);
+                    break;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    break;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    if (attempt == 20)
+                    {
+                        // Still held after 2 s: the temporary directory is left for the system.
+                        break;
+                    }
+
+                    await Task.Delay(100);
+                }
             }
         }
     }
