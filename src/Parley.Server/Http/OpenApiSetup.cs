@@ -19,7 +19,8 @@ internal static class OpenApiSetup
         ["rooms"] = "Publishing to a room, its history and its presence.",
         ["users"] = "Direct messages into a user's inbox.",
         ["health"] = "Liveness, readiness and the node's status.",
-        ["cluster"] = "The live nodes of the cluster.",
+        ["cluster"] = "The live nodes of the cluster and the operator's overview of them.",
+        ["web"] = "What the browser app reads before anyone signs in.",
     };
 
     public static void Configure(OpenApiOptions options)

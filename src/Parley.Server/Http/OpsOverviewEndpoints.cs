@@ -23,6 +23,8 @@ internal static class OpsOverviewEndpoints
     public static void Map(IEndpointRouteBuilder app)
         => app.MapGet("/api/v1/ops/overview", OverviewAsync)
             .WithName("OpsOverview")
+            .WithTags("cluster")
+            .WithMetadata(new OpenApiSetup.Authenticated())
             .WithSummary("Every live node with its counters, connections per tenant, and store and broker health; operator only.")
             .Produces<OverviewReply>()
             .Produces<HttpErrors.ErrorBody>(StatusCodes.Status401Unauthorized)

@@ -27,6 +27,7 @@ internal static class WebConfigEndpoints
                     SnakeCaseJson.Options);
             })
             .WithName("WebConfig")
+            .WithTags("web")
             .WithSummary("What the web app needs to start: mode, node, development sign-in, auth service URL and WebSocket path.")
             .Produces<WebConfigReply>();
 

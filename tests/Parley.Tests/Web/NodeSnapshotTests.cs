@@ -28,7 +28,7 @@ public sealed class NodeSnapshotTests
 
         using var request = node.Request(HttpMethod.Get, "/api/v1/cluster", TestNode.Token("acme", "ops", scopes: ["operator"]));
         var listing = await (await node.Http.SendAsync(request)).Content.ReadAsStringAsync();
-        Assert.Contains("heartbeatAt", listing, StringComparison.Ordinal);
+        Assert.Contains("heartbeat_at", listing, StringComparison.Ordinal);
         Assert.DoesNotContain("stats", listing, StringComparison.OrdinalIgnoreCase);
     }
 }
