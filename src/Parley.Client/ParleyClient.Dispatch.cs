@@ -15,6 +15,7 @@ public sealed partial class ParleyClient
 
     private ValueTask Dispatch(Session session, ReadOnlyMemory<byte> utf8)
     {
+        _options.FrameObserver?.Invoke(utf8);
         ServerFrame frame;
         try
         {

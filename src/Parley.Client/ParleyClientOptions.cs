@@ -200,6 +200,12 @@ public sealed class ParleyClientOptions
         }
     }
 
+    /// <summary>
+    /// Sees each frame the server sends, as received and before the client reads it. Internal: it
+    /// exists so Parley's own end-to-end tests can check every frame against the protocol's schemas.
+    /// </summary>
+    internal Action<ReadOnlyMemory<byte>>? FrameObserver { get; init; }
+
     private static void RequirePositive(TimeSpan value, string name)
     {
         // Timers take at most int.MaxValue milliseconds (about 24 days).

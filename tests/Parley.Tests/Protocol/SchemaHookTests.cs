@@ -56,6 +56,30 @@ public sealed class SchemaHookTests
         Assert.Contains("""{"op":"connected","conn":"c-1"}""", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_sdk_client_fails_the_test_on_a_frame_the_document_does_not_allow()
+    {
+        await using var node = await StandInNode.StartAsync(Frames);
+        await using var client = SdkRecorder.Client(node.WebSocketUri, "t.k.n");
+        var recorder = new SdkRecorder(client);
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var connecting = client.ConnectAsync(giveUp.Token);
+
+        string? failure = null;
+        await Eventually.TrueAsync(
+            () =>
+            {
+                failure = Record.Exception(recorder.AssertEveryFrameAllowed)?.Message;
+                return failure is not null;
+            },
+            "the recorder to report the stand-in's connected frame");
+
+        Assert.Contains("""{"op":"connected","conn":"c-1"}""", failure, StringComparison.Ordinal);
+        Assert.ThrowsAny<XunitException>(() => recorder.Messages);
+        await giveUp.CancelAsync();
+        await Record.ExceptionAsync(() => connecting);
+    }
+
     /// <summary>A WebSocket endpoint at <c>/v1/ws</c> on a loopback port that sends the given frames, then waits for the client to close.</summary>
     private sealed class StandInNode(WebApplication app, Uri webSocketUri) : IAsyncDisposable
     {
