@@ -5,32 +5,24 @@ namespace Parley.Auth.Http;
 
 /// <summary>
 /// Tenant API keys for the nodes' HTTP publish, history and presence API, managed by the operator
-/// or the tenant's administrators. The key is returned once, by its creation; the service keeps
-/// its SHA-256 only. Revoking keeps the key, flagged, so the revocation reaches every node.
+/// or the tenant's administrators (<see cref="TenantAdministration"/>). The key is returned once,
+/// by its creation; the service keeps its SHA-256 only. Revoking keeps the key, flagged, so the
+/// revocation reaches every node.
 /// </summary>
 internal static class ApiKeyEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/tenants/{tenant}/api-keys", CreateAsync);
-        app.MapGet("/api/v1/tenants/{tenant}/api-keys", ListAsync);
-        app.MapDelete("/api/v1/tenants/{tenant}/api-keys/{id}", RevokeAsync);
+        app.MapPost("/api/v1/tenants/{tenant}/api-keys", (HttpContext context, ApiServices api, string tenant) =>
+            TenantAdministration.RunAsync<CreateApiKeyRequest>(context, api, tenant, (caller, request) => CreateAsync(context, api, tenant, caller, request)));
+        app.MapGet("/api/v1/tenants/{tenant}/api-keys", (HttpContext context, ApiServices api, string tenant) =>
+            TenantAdministration.ListAsync(context, api, tenant, ct => ListAsync(api, tenant, ct)));
+        app.MapDelete("/api/v1/tenants/{tenant}/api-keys/{id}", (HttpContext context, ApiServices api, string tenant, string id) =>
+            TenantAdministration.RunAsync(context, api, tenant, caller => RevokeAsync(context, api, tenant, id, caller)));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, ApiServices api, string tenant)
+    private static async Task<IResult> CreateAsync(HttpContext context, ApiServices api, string tenant, Caller caller, CreateApiKeyRequest request)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
-        var (request, invalid) = await AuthJson.ReadAsync<CreateApiKeyRequest>(context.Request);
-        if (request is null)
-        {
-            return invalid!;
-        }
-
         if (request.Name is null)
         {
             return AuthErrors.BadRequestResult(AuthErrors.BadRequest, "An API key needs a name saying what uses it.");
@@ -61,38 +53,21 @@ internal static class ApiKeyEndpoints
                     return AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.KeyLimitReached,
                         $"A tenant may hold at most {Validation.MaxLiveApiKeysPerTenant} API keys that are not revoked; revoke one first.");
                 case CredentialCreation.NoSuchTenant:
-                    return NoSuchTenant();
+                    return TenantAdministration.NoSuchTenant();
             }
         }
 
         throw new InvalidOperationException("Three fresh random API keys clashed with stored ones.");
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, ApiServices api, string tenant)
+    private static async Task<IResult> ListAsync(ApiServices api, string tenant, CancellationToken cancellationToken)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
-        if (caller.Admin is null && await api.Store.GetTenantAsync(tenant, context.RequestAborted) is null)
-        {
-            return NoSuchTenant();
-        }
-
-        var keys = await api.Store.ListApiKeysAsync(tenant, context.RequestAborted);
+        var keys = await api.Store.ListApiKeysAsync(tenant, cancellationToken);
         return Results.Json(new ApiKeysView([.. keys.Select(ApiKeyView.Of)]), AuthJson.Options);
     }
 
-    private static async Task<IResult> RevokeAsync(HttpContext context, ApiServices api, string tenant, string id)
+    private static async Task<IResult> RevokeAsync(HttpContext context, ApiServices api, string tenant, string id, Caller caller)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
         var revoked = await api.Store.RevokeApiKeyAsync(tenant, id, api.Clock.GetUtcNow(), context.RequestAborted);
         if (revoked is null)
         {
@@ -102,6 +77,4 @@ internal static class ApiKeyEndpoints
         AuthServiceLog.ApiKeyRevoked(api.Logger, tenant, id, caller.Name);
         return Results.Json(ApiKeyView.Of(revoked), AuthJson.Options);
     }
-
-    private static IResult NoSuchTenant() => AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such tenant.");
 }

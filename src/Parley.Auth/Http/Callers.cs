@@ -9,25 +9,16 @@ namespace Parley.Auth.Http;
 /// </summary>
 internal static class Callers
 {
-    public static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string Prefix = "Bearer ";
-        return header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && header.Length > Prefix.Length
-            ? header[Prefix.Length..].Trim()
-            : null;
-    }
-
     /// <summary>Null when the caller is the operator; otherwise the 401 to return.</summary>
     public static IResult? RequireOperator(HttpContext context, ApiServices api) =>
-        api.IsOperatorToken(BearerToken(context.Request))
+        api.IsOperatorToken(BearerToken.From(context.Request))
             ? null
             : AuthErrors.Result(StatusCodes.Status401Unauthorized, AuthErrors.Unauthorized, "The operator token is required.");
 
     /// <summary>The user of a valid access token whose tenant is enabled, or the error to return.</summary>
     public static async Task<(UserRecord? User, IResult? Error)> RequireUserAsync(HttpContext context, ApiServices api)
     {
-        var token = BearerToken(context.Request);
+        var token = BearerToken.From(context.Request);
         var claims = token is null ? null : await api.Tokens.ValidateAsync(token);
         if (claims is null)
         {

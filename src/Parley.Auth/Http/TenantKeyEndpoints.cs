@@ -5,33 +5,24 @@ namespace Parley.Auth.Http;
 
 /// <summary>
 /// Keys a tenant's own backend signs its users' tokens with (<c>iss</c> = the tenant id), managed by
-/// the operator or the tenant's administrators. Nodes learn them from the internal listing and
-/// accept a token they verify for that tenant only. An HS256 secret goes in once and never comes
-/// back out through this API.
+/// the operator or the tenant's administrators (<see cref="TenantAdministration"/>). Nodes learn
+/// them from the internal listing and accept a token they verify for that tenant only. An HS256
+/// secret goes in once and never comes back out through this API.
 /// </summary>
 internal static class TenantKeyEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/tenants/{tenant}/keys", AddAsync);
-        app.MapGet("/api/v1/tenants/{tenant}/keys", ListAsync);
-        app.MapDelete("/api/v1/tenants/{tenant}/keys/{kid}", DeleteAsync);
+        app.MapPost("/api/v1/tenants/{tenant}/keys", (HttpContext context, ApiServices api, string tenant) =>
+            TenantAdministration.RunAsync<CreateTenantKeyRequest>(context, api, tenant, (caller, request) => AddAsync(context, api, tenant, caller, request)));
+        app.MapGet("/api/v1/tenants/{tenant}/keys", (HttpContext context, ApiServices api, string tenant) =>
+            TenantAdministration.ListAsync(context, api, tenant, ct => ListAsync(api, tenant, ct)));
+        app.MapDelete("/api/v1/tenants/{tenant}/keys/{kid}", (HttpContext context, ApiServices api, string tenant, string kid) =>
+            TenantAdministration.RunAsync(context, api, tenant, caller => DeleteAsync(context, api, tenant, kid, caller)));
     }
 
-    private static async Task<IResult> AddAsync(HttpContext context, ApiServices api, string tenant)
+    private static async Task<IResult> AddAsync(HttpContext context, ApiServices api, string tenant, Caller caller, CreateTenantKeyRequest request)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
-        var (request, invalid) = await AuthJson.ReadAsync<CreateTenantKeyRequest>(context.Request);
-        if (request is null)
-        {
-            return invalid!;
-        }
-
         if (Validation.KeyId(request.Kid) is { } badKid)
         {
             return badKid;
@@ -54,35 +45,18 @@ internal static class TenantKeyEndpoints
             case CredentialCreation.LimitReached:
                 return AuthErrors.Result(StatusCodes.Status403Forbidden, AuthErrors.KeyLimitReached, $"A tenant may register at most {Validation.MaxKeysPerTenant} keys; delete one first.");
             default:
-                return NoSuchTenant();
+                return TenantAdministration.NoSuchTenant();
         }
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, ApiServices api, string tenant)
+    private static async Task<IResult> ListAsync(ApiServices api, string tenant, CancellationToken cancellationToken)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
-        if (caller.Admin is null && await api.Store.GetTenantAsync(tenant, context.RequestAborted) is null)
-        {
-            return NoSuchTenant();
-        }
-
-        var keys = await api.Store.ListTenantKeysAsync(tenant, context.RequestAborted);
+        var keys = await api.Store.ListTenantKeysAsync(tenant, cancellationToken);
         return Results.Json(new TenantKeysView([.. keys.Select(TenantKeyView.Of)]), AuthJson.Options);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, ApiServices api, string tenant, string kid)
+    private static async Task<IResult> DeleteAsync(HttpContext context, ApiServices api, string tenant, string kid, Caller caller)
     {
-        var (caller, error) = await Callers.RequireOperatorOrTenantAdminAsync(context, api, tenant);
-        if (caller is null)
-        {
-            return error!;
-        }
-
         if (!await api.Store.DeleteTenantKeyAsync(tenant, kid, context.RequestAborted))
         {
             return AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such key in this tenant.");
@@ -91,6 +65,4 @@ internal static class TenantKeyEndpoints
         AuthServiceLog.TenantKeyDeleted(api.Logger, tenant, kid, caller.Name);
         return Results.NoContent();
     }
-
-    private static IResult NoSuchTenant() => AuthErrors.Result(StatusCodes.Status404NotFound, AuthErrors.NotFound, "No such tenant.");
 }

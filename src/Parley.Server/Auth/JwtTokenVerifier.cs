@@ -104,7 +104,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         var keys = await CandidateKeysAsync(algorithm, keyId, cancellationToken);
         var signature = keys.Count == 0 ? null : await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, keys));
         string? signedForTenant = null;
-        if (signature is not { IsValid: true } && _tenantKeys is not null && jwt.TryGetPayloadValue<string>("tenant", out var claimedTenant) && Tenancy.Identifiers.IsValid(claimedTenant))
+        if (signature is not { IsValid: true } && _tenantKeys is not null && jwt.TryGetPayloadValue<string>("tenant", out var claimedTenant) && Identifiers.IsValid(claimedTenant))
         {
             var tenantKeys = _tenantKeys.For(claimedTenant).Where(k => k.Algorithm == algorithm && k.Matches(keyId)).Select(k => k.Key).ToList();
             if (tenantKeys.Count > 0)

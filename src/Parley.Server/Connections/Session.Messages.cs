@@ -35,7 +35,11 @@ internal sealed partial class Session
         }
 
         var body = CheckBody(frame);
-        await TakePublishTokenAsync(cancellationToken);
+        if (await TakePublishTokenAsync(cancellationToken) is { } refusal)
+        {
+            ReplyError(frame.Rid, refusal.Code, refusal.Message);
+            return;
+        }
 
         var sendsInFlight = _sendsInFlight ??= new SemaphoreSlim(SendWindow(services), SendWindow(services));
         await sendsInFlight.WaitAsync(cancellationToken);
@@ -101,7 +105,12 @@ internal sealed partial class Session
         }
 
         var body = CheckBody(frame);
-        await TakePublishTokenAsync(connection.Aborted);
+        if (await TakePublishTokenAsync(connection.Aborted) is { } refusal)
+        {
+            ReplyError(frame.Rid, refusal.Code, refusal.Message);
+            return;
+        }
+
         await services.Publisher.PublishEphemeralAsync(room, ServerFrames.Signal(room.Name, Principal.User, body), connection.Id, "ws");
     }
 
@@ -118,8 +127,11 @@ internal sealed partial class Session
         return body;
     }
 
-    /// <summary>Charges one publish to the connection's rate, then to the tenant's across the cluster.</summary>
-    private async ValueTask TakePublishTokenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Charges one publish to the connection's rate, then to the tenant's across the cluster; the
+    /// refusal when either is used up (the caller answers it with an <c>error</c>), null when admitted.
+    /// </summary>
+    private async ValueTask<PublishRefusal?> TakePublishTokenAsync(CancellationToken cancellationToken)
     {
         var limits = services.TenantLimits.For(Principal.Tenant);
         // Created on the first publish (a connection that never publishes holds none), full, as it
@@ -127,14 +139,16 @@ internal sealed partial class Session
         var bucket = connection.PublishBucket ??= new TokenBucket(limits.PublishesPerSecond, limits.PublishBurst);
         if (!bucket.TryTake())
         {
-            throw new ProtocolException(ErrorCodes.RateLimited, "The connection's publish rate is exceeded; retry later.");
+            return PublishRefusal.ConnectionRate;
         }
 
         var tenantRate = limits.TenantPublishesPerSecond;
         if (!await services.TenantRates.TryTakeAsync(Principal.Tenant, tenantRate, cancellationToken))
         {
             services.Metrics.LimitRefusal("tenant_publish_rate");
-            throw new ProtocolException(ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later.");
+            return PublishRefusal.TenantRate;
         }
+
+        return null;
     }
 }

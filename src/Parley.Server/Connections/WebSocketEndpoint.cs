@@ -38,7 +38,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             return;
         }
 
-        var bearer = HttpAuth.BearerToken(context.Request);
+        var bearer = Parley.Auth.BearerToken.From(context.Request);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
         var coalescing = (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
         var serving = ServeAsync(socket, coalescing, bearer, context.RequestAborted);

@@ -1,3 +1,4 @@
+using Parley.Auth;
 using Parley.Server.Auth;
 using Parley.Server.Protocol;
 
@@ -6,16 +7,6 @@ namespace Parley.Server.Http;
 /// <summary>Bearer tokens on HTTP requests. The tenant of every API call comes from here only.</summary>
 internal static class HttpAuth
 {
-    /// <summary>The token of an <c>Authorization: Bearer</c> header, or null.</summary>
-    public static string? BearerToken(HttpRequest request)
-    {
-        var header = request.Headers.Authorization.ToString();
-        const string Prefix = "Bearer ";
-        return header.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) && header.Length > Prefix.Length
-            ? header[Prefix.Length..].Trim()
-            : null;
-    }
-
     /// <summary>
     /// Whether the request carries the operator's credential: a token verified by the node's own
     /// keys with the <c>operator</c> scope, or the operator token the node holds for its tenant
@@ -25,7 +16,7 @@ internal static class HttpAuth
     /// </summary>
     public static async Task<(bool IsOperator, IResult? Error)> AuthenticateOperatorAsync(HttpContext context, ITokenVerifier verifier, string directoryToken)
     {
-        var credential = BearerToken(context.Request);
+        var credential = BearerToken.From(context.Request);
         if (credential is null)
         {
             return (false, null);
@@ -67,7 +58,7 @@ internal static class HttpAuth
     /// </summary>
     public static async Task<(Principal? Principal, IResult? Error)> AuthenticateAsync(HttpContext context, ITokenVerifier verifier, string scope)
     {
-        var token = BearerToken(context.Request);
+        var token = BearerToken.From(context.Request);
         if (token is null)
         {
             return (null, HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "An Authorization: Bearer token is required."));

@@ -41,7 +41,7 @@ internal static class OpsOverviewEndpoints
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (HttpAuth.BearerToken(context.Request) is null)
+        if (Parley.Auth.BearerToken.From(context.Request) is null)
         {
             return HttpErrors.Result(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized, "An Authorization: Bearer token with the 'operator' scope is required.");
         }

@@ -181,7 +181,8 @@ internal static class PublishEndpoints
 
             if (!await rates.TryTakeAsync(principal.Tenant, tenantLimits.TenantPublishesPerSecond, context.RequestAborted))
             {
-                return (null, HttpErrors.Result(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, "The tenant's publish rate is exceeded; retry later."));
+                var refusal = PublishRefusal.TenantRate;
+                return (null, HttpErrors.Result(StatusCodes.Status429TooManyRequests, refusal.Code, refusal.Message));
             }
 
             return (new PublishRequest(id, body), null);

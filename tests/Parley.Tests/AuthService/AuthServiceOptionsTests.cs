@@ -48,23 +48,6 @@ public sealed class AuthServiceOptionsTests
         Assert.Contains(result.Failures!, f => f.Contains("PostgresConnectionString", StringComparison.Ordinal));
     }
 
-    [Theory]
-    [InlineData("acme")]
-    [InlineData("a")]
-    [InlineData("team-1.2:x_y")]
-    [InlineData("")]
-    [InlineData("-acme")]
-    [InlineData("a..b")]
-    [InlineData("a/b")]
-    [InlineData("ａcme")]
-    [InlineData("acme\u0000")]
-    [InlineData("0123456789012345678901234567890123456789012345678901234567890123")]
-    [InlineData("01234567890123456789012345678901234567890123456789012345678901234")]
-    public void The_identifier_rules_are_the_nodes_rules(string value)
-    {
-        Assert.Equal(Parley.Server.Tenancy.Identifiers.IsValid(value), Identifiers.IsValid(value));
-    }
-
     [Fact]
     public void Room_patterns_the_service_accepts_are_the_ones_nodes_accept()
     {

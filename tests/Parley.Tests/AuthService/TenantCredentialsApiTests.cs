@@ -256,6 +256,30 @@ public sealed class TenantCredentialsApiTests : IAsyncLifetime
         Assert.NotNull((await _auth.LoginAsync("acme", "alice")).AccessToken);
     }
 
+    [Fact]
+    public async Task Signing_key_and_api_key_endpoints_give_the_same_answers_to_a_stranger_a_missing_tenant_and_a_malformed_body()
+    {
+        await _auth.CreateTenantAsync("acme");
+
+        foreach (var (method, path, body) in Calls("acme", "ak-000000000000"))
+        {
+            using var anonymous = await _auth.SendAsync(method, path, null, body);
+            Assert.Equal("unauthorized", await AuthServiceNode.ErrorCodeAsync(anonymous, HttpStatusCode.Unauthorized));
+        }
+
+        foreach (var (method, path, body) in Calls("nobody", "ak-000000000000").Where(c => c.Item1 != HttpMethod.Delete))
+        {
+            using var missing = await _auth.SendAsync(method, path, Operator, body);
+            Assert.Equal("not_found", await AuthServiceNode.ErrorCodeAsync(missing, HttpStatusCode.NotFound));
+        }
+
+        using var badKey = await _auth.SendAsync(HttpMethod.Post, "/api/v1/tenants/acme/keys", Operator, "not an object");
+        using var badApiKey = await _auth.SendAsync(HttpMethod.Post, "/api/v1/tenants/acme/api-keys", Operator, "not an object");
+        Assert.Equal(
+            await AuthServiceNode.ErrorCodeAsync(badKey, HttpStatusCode.BadRequest),
+            await AuthServiceNode.ErrorCodeAsync(badApiKey, HttpStatusCode.BadRequest));
+    }
+
     private static IEnumerable<(HttpMethod, string, object?)> Calls(string tenant, string apiKeyId) =>
     [
         (HttpMethod.Post, $"/api/v1/tenants/{tenant}/keys", new { kid = "x1", alg = "HS256", secret = Secret }),

@@ -1,3 +1,4 @@
+using Parley.Bench.Targets;
 using Parley.Bench.Targets.Bare;
 using Parley.Bench.Targets.SocketIo;
 
@@ -18,6 +19,30 @@ public sealed class BareTargetTests
         Assert.True(result.Acknowledged > 0);
         Assert.Equal(result.Acknowledged * 20, result.Completeness.Received);
         Assert.Equal("bare", result.Target);
+    }
+
+    [Fact]
+    public async Task Messages_larger_than_the_receive_buffer_arrive_whole_through_the_shared_read_loop()
+    {
+        await using var server = await TinyBareServer.StartAsync();
+        using var connector = BenchHarness.Connector();
+        using var target = new BareTarget(server.Url, connector, 8 * 1024);
+
+        var result = await BenchHarness.RunAsync("broadcast", target, connector, BenchHarness.Small(connections: 4, publishers: 1));
+
+        BenchHarness.AssertComplete(result);
+        Assert.True(result.Acknowledged > 0);
+    }
+
+    [Fact]
+    public void Every_targets_connection_receives_through_the_one_shared_read_loop()
+    {
+        var connections = typeof(IBenchConnection).Assembly.GetTypes()
+            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IBenchConnection).IsAssignableFrom(t))
+            .ToList();
+
+        Assert.Equal(4, connections.Count);
+        Assert.All(connections, t => Assert.True(t.IsSubclassOf(typeof(WebSocketConnection)), $"{t.Name} has its own receive loop"));
     }
 
     [Fact]

@@ -109,6 +109,38 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_publish_refused_by_its_rate_is_answered_without_an_exception_per_message()
+    {
+        var thrown = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is Parley.Server.Protocol.ProtocolException { Code: "rate_limited" })
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            await using var client = await ConnectAsync("alice");
+            for (var i = 1; i <= 6; i++)
+            {
+                await client.SendAsync($$"""{"op":"send","rid":{{i}},"room":"ok","id":"q{{i}}","body":{{i}}}""");
+            }
+
+            await Eventually.TrueAsync(() => client.All("error").Count + client.All("ack").Count == 6, "every send is answered");
+            Assert.NotEmpty(client.All("error"));
+            Assert.All(client.All("error"), e => Assert.Equal("rate_limited", e.GetProperty("code").GetString()));
+            Assert.Equal(0, Volatile.Read(ref thrown));
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+    }
+
+    [Fact]
     public async Task A_refresh_for_another_user_is_refused_with_token_mismatch()
     {
         await using var client = await ConnectAsync("alice");

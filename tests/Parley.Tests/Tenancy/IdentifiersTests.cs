@@ -1,4 +1,4 @@
-using Parley.Server.Tenancy;
+using Parley.Auth;
 
 namespace Parley.Tests.Tenancy;
 
@@ -131,7 +131,6 @@ public sealed class IdentifiersTests
         Assert.Equal(identifier, Identifiers.IsValid(value));
         Assert.Equal(user, Identifiers.IsValidUser(value));
         Assert.Equal(apiKey, Identifiers.IsApiKeyId(value));
-        Assert.Equal(user, Parley.Auth.Identifiers.IsValidUser(value));
     }
 
     [Theory]
@@ -142,7 +141,16 @@ public sealed class IdentifiersTests
     public void New_tenant_ids_have_no_colon_on_the_nodes_and_in_the_auth_service_alike(string value, bool valid)
     {
         Assert.Equal(valid, Identifiers.IsValidNewTenant(value));
-        Assert.Equal(valid, Parley.Auth.Identifiers.IsValidNewTenant(value));
         Assert.True(Identifiers.IsValid(value), "a tenant created earlier with a colon still verifies");
+    }
+
+    [Fact]
+    public void The_node_and_the_auth_service_share_one_definition_of_the_identifier_rules()
+    {
+        var definitions = new[] { typeof(Parley.Server.Hosting.ParleyNode).Assembly, typeof(Identifiers).Assembly }
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t.Name == nameof(Identifiers))
+            .Select(t => t.FullName);
+        Assert.Equal(["Parley.Auth.Identifiers"], definitions);
     }
 }
