@@ -53,7 +53,7 @@ internal sealed class ConnectionSupervisor(
     /// <summary>One pass over the connections; public for tests.</summary>
     public void Supervise(LimitsOptions limits)
     {
-        var now = Environment.TickCount64;
+        var now = clock.GetTimestamp();
         var utcNow = clock.GetUtcNow();
         foreach (var connection in registry.All)
         {
@@ -70,11 +70,11 @@ internal sealed class ConnectionSupervisor(
             {
                 connection.Close(CloseReason.TokenExpired, flush: true);
             }
-            else if (now - connection.LastActivity > limits.IdleTimeout.TotalMilliseconds)
+            else if (clock.GetElapsedTime(connection.LastActivity, now) > limits.IdleTimeout)
             {
                 connection.Close(CloseReason.IdleTimeout, flush: false);
             }
-            else if (now - connection.LastPingSent >= limits.PingInterval.TotalMilliseconds)
+            else if (clock.GetElapsedTime(connection.LastPingSent, now) >= limits.PingInterval)
             {
                 connection.LastPingSent = now;
                 connection.Send(ServerFrames.Ping, FrameClass.MustDeliver);

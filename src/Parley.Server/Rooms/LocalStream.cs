@@ -11,7 +11,7 @@ namespace Parley.Server.Rooms;
 /// or late broker message delays delivery and never loses it.
 /// All state is guarded by one lock; fan-out only enqueues, so the lock is held briefly.
 /// </summary>
-internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger)
+internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger, TimeProvider? clock = null)
 {
     /// <summary>How long an out-of-order envelope waits for the missing ones before the store is read.</summary>
     public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(150);
@@ -20,6 +20,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     public const int MaxReplayBuffer = 10_000;
 
     private readonly object _gate = new();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     /// <summary>Envelopes that arrived ahead of a gap, by sequence; created at the first gap (most streams never see one).</summary>
     private SortedDictionary<long, Envelope>? _held;
     private StreamSubscription[] _members = [];
@@ -34,7 +35,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     /// <summary>Set when the dispatcher removed the stream; a late joiner then creates a new one.</summary>
     public bool Removed { get; set; }
 
-    /// <summary>When the stream last became empty (<see cref="Environment.TickCount64"/>). Changed under the dispatcher's gate.</summary>
+    /// <summary>When the stream last became empty (a timestamp of the node's <see cref="TimeProvider"/>). Changed under the dispatcher's gate.</summary>
     public long EmptiedAt { get; set; }
 
     /// <summary>A lingering removal is waiting; one per stream however often members come and go. Changed under the dispatcher's gate.</summary>
@@ -216,7 +217,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
 
         if (envelope.PublishedAtMs > 0 && members.Length > 0)
         {
-            metrics.PublishToDeliver(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - envelope.PublishedAtMs) / 1000.0);
+            metrics.PublishToDeliver(Math.Max(0, _clock.GetUtcNow().ToUnixTimeMilliseconds() - envelope.PublishedAtMs) / 1000.0);
         }
     }
 
@@ -252,7 +253,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         {
             if (!skipWait)
             {
-                await Task.Delay(GapWait);
+                await Task.Delay(GapWait, _clock);
             }
 
             while (true)
@@ -296,7 +297,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 catch (Exception e)
                 {
                     LocalStreamLog.GapFillFailed(logger, Stream.Key, after, before, e);
-                    await Task.Delay(GapWait);
+                    await Task.Delay(GapWait, _clock);
                     continue;
                 }
 
@@ -331,7 +332,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 if (!progressed)
                 {
                     // Nothing new is visible yet; wait rather than spin on the store.
-                    await Task.Delay(GapWait);
+                    await Task.Delay(GapWait, _clock);
                 }
             }
         }

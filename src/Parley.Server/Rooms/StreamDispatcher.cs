@@ -32,9 +32,12 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     private readonly ILogger<StreamDispatcher> _logger;
     private readonly string _nodeId;
     private readonly TimeSpan _linger;
+    private readonly TimeProvider _clock;
 
-    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger, Microsoft.Extensions.Options.IOptions<Options.ParleyOptions>? options = null)
+    /// <param name="clock">The node's clock: the linger and the gap waits follow it; the system clock when not given.</param>
+    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger, Microsoft.Extensions.Options.IOptions<Options.ParleyOptions>? options = null, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         var settings = options?.Value;
         _linger = settings is { IsCluster: true } ? settings.Cluster.TopicLinger : TimeSpan.Zero;
         _broker = broker;
@@ -100,7 +103,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             {
                 if (_linger > TimeSpan.Zero)
                 {
-                    stream.EmptiedAt = Environment.TickCount64;
+                    stream.EmptiedAt = _clock.GetTimestamp();
                     if (!stream.Lingering)
                     {
                         stream.Lingering = true;
@@ -146,7 +149,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         var wait = _linger;
         while (true)
         {
-            await Task.Delay(wait);
+            await Task.Delay(wait, _clock);
             lock (_gate)
             {
                 if (stream.MemberCount > 0 || !_streams.TryGetValue(key, out var current) || !ReferenceEquals(current, stream))
@@ -155,7 +158,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                     return;
                 }
 
-                var emptyFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - stream.EmptiedAt);
+                var emptyFor = _clock.GetElapsedTime(stream.EmptiedAt);
                 if (emptyFor < _linger)
                 {
                     wait = _linger - emptyFor;
@@ -236,7 +239,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 created = !_streams.TryGetValue(key, out stream!);
                 if (created)
                 {
-                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger);
+                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger, _clock);
                     _streams[key] = stream;
                 }
 
