@@ -25,7 +25,10 @@ internal sealed class ConnectionSupervisor(
     TimeProvider clock,
     ILogger<ConnectionSupervisor> logger) : BackgroundService
 {
-    /// <summary>Granularity of pings, idle and expiry checks.</summary>
+    /// <summary>
+    /// Granularity of pings, idle and expiry checks: those deadlines are tens of seconds, so a
+    /// second late is noise, and one pass over the connections a second is cheap.
+    /// </summary>
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     /// <summary>Slots and presence entries restored at once: pipelined on one Redis connection, yet bounded.</summary>

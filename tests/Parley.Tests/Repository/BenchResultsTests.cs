@@ -16,7 +16,7 @@ public sealed class BenchResultsTests
     public void No_raw_benchmark_log_is_tracked()
     {
         var tracked = Git("ls-files", "--", "bench/results").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Empty(tracked.Where(path => RawLogs.Any(end => path.EndsWith(end, StringComparison.Ordinal))));
+        Assert.DoesNotContain(tracked, path => RawLogs.Any(end => path.EndsWith(end, StringComparison.Ordinal)));
     }
 
     [Theory]
