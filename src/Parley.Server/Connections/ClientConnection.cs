@@ -21,11 +21,17 @@ namespace Parley.Server.Connections;
 internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
 {
     /// <summary>
-    /// How long a close handshake may take before the socket is aborted (plus five seconds when the
-    /// queue is flushed first). A guard on the socket's own I/O, on real time rather than the node's
+    /// How long a close handshake may take before the socket is aborted (plus <see cref="FlushGrace"/>
+    /// when the queue is flushed first). Three seconds is many round trips on any working link. A guard on the socket's own I/O, on real time rather than the node's
     /// clock, so a peer that never answers is let go even while a test holds the node's clock still.
     /// </summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Added to <see cref="CloseGrace"/> when the queue is flushed before the close: five seconds
+    /// sends a full outbound queue (a few MiB) to any client on a working link.
+    /// </summary>
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Bytes gathered before they are handed to the network mid-batch: large enough that a burst
@@ -202,7 +208,7 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
         // The close has a deadline: past it the socket is aborted, which also ends a read that
         // waits without a token (registered only now, so an open connection holds no registration).
         _aborted.Token.UnsafeRegister(static state => ((ClientConnection)state!)._socket.Abort(), this);
-        _aborted.CancelAfter(CloseGrace + (flush ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
+        _aborted.CancelAfter(CloseGrace + (flush ? FlushGrace : TimeSpan.Zero));
         StartWriter();
     }
 
