@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Parley.Server.Auth;
 using Parley.Server.Options;
 using Parley.Tests.Support;
@@ -15,15 +14,18 @@ public sealed class NodeClockTests
     [Fact]
     public async Task A_silent_connection_is_closed_once_the_node_clock_passes_the_idle_timeout_and_not_before()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new WatchedClock(DateTimeOffset.UtcNow);
         await using var node = await TestNode.StartAsync(
             new Dictionary<string, string?>
             {
                 ["Parley:Limits:PingInterval"] = "00:00:25",
                 ["Parley:Limits:IdleTimeout"] = "00:01:00",
+                // Not the supervisor's one-second tick, so the timer waited for below is the supervisor's.
+                ["Parley:Web:StatsInterval"] = "00:00:05",
             },
             clock: clock);
         await using var client = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "alice"));
+        await clock.PeriodicTimerStartedAsync(TimeSpan.FromSeconds(1));
 
         // Each ping shows that a supervision pass ran at the clock's new time and left the
         // connection open: the idle check comes before the ping, and a closed connection is not pinged.
@@ -41,7 +43,7 @@ public sealed class NodeClockTests
     public async Task A_message_is_stamped_with_the_node_clock()
     {
         var stamped = new DateTimeOffset(2031, 5, 4, 3, 2, 1, 789, TimeSpan.Zero);
-        var clock = new FakeTimeProvider(stamped);
+        var clock = new WatchedClock(stamped);
         await using var node = await TestNode.StartAsync(clock: clock);
         var token = DevelopmentTokenMinter.Mint(TestNode.Secret, new AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromHours(1), clock);
         await using var client = await RawClient.ConnectAsync(node.WebSocketUri, token);
