@@ -5,8 +5,13 @@ namespace Parley.Redis;
 
 public sealed partial class RedisSubscriber
 {
-    // Unbounded because Redis is the real buffer: a subscriber that falls far behind is cut off by
-    // Redis's client-output-buffer-limit for pub/sub, reconnects, and its owner recovers via Reconnected.
+    // Unbounded, and not protected by Redis's client-output-buffer-limit: that limit bounds only
+    // what waits in Redis for this socket, and cuts off a subscriber that stops reading it. The
+    // read loop here always reads, so whatever Redis sends lands in this queue and stays in the
+    // node's memory until a handler has taken it. What keeps the queue short is that handlers must
+    // not block: Parley's broker handler decodes the envelope and hands it to the dispatcher,
+    // which only enqueues onto connections' bounded outbound queues. A handler that awaits slow
+    // work would let this queue grow with the publish rate.
     private readonly Channel<Delivery> _deliveries = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     private readonly Task _delivery;
 

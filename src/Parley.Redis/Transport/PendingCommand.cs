@@ -11,6 +11,8 @@ namespace Parley.Redis.Transport;
 internal sealed class PendingCommand : TaskCompletionSource<RespValue>
 {
     private readonly RedisMetrics _metrics;
+    // The duration metric and the reply timeout are on real time: they measure and bound a real
+    // server's round trip, which the node's test clock cannot move.
     private readonly long _started = Stopwatch.GetTimestamp();
     private ITimer? _timer;
 

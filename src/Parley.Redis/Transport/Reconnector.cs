@@ -23,6 +23,7 @@ internal static class Reconnector
         {
             try
             {
+                // Real time: the backoff paces attempts against a real server's recovery.
                 await Task.Delay(delay, cancellationToken);
                 var transport = await RedisConnector.OpenAsync(options, cancellationToken);
                 return await attach(transport);

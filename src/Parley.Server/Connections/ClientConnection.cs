@@ -20,8 +20,18 @@ namespace Parley.Server.Connections;
 /// </summary>
 internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
 {
-    /// <summary>How long a close handshake may take before the socket is aborted.</summary>
+    /// <summary>
+    /// How long a close handshake may take before the socket is aborted (plus <see cref="FlushGrace"/>
+    /// when the queue is flushed first). Three seconds is many round trips on any working link. A guard on the socket's own I/O, on real time rather than the node's
+    /// clock, so a peer that never answers is let go even while a test holds the node's clock still.
+    /// </summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Added to <see cref="CloseGrace"/> when the queue is flushed before the close: five seconds
+    /// sends a full outbound queue (a few MiB) to any client on a working link.
+    /// </summary>
+    private static readonly TimeSpan FlushGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Bytes gathered before they are handed to the network mid-batch: large enough that a burst
@@ -41,15 +51,20 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
     private bool _writing;
     private CloseReason? _closeRequested;
     private bool _closeSent;
-    private long _lastActivity = Environment.TickCount64;
+    private readonly TimeProvider _clock;
+    private long _lastActivity;
     private TaskCompletionSource? _roomWaiter;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="coalescing">The stream under <paramref name="socket"/> when it can gather frames; null writes frame by frame.</param>
     /// <param name="publishBucket">The publish rate bucket; null until the first publish creates it.</param>
     /// <param name="queueBytes">The outbound byte budget; unbounded when not given.</param>
-    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket? publishBucket, ConnectionMetrics metrics, CoalescingStream? coalescing = null, long queueBytes = long.MaxValue)
+    /// <param name="clock">The node's clock, which the supervisor's idle and ping checks read too; the system clock when not given.</param>
+    public ClientConnection(string id, WebSocket socket, Principal principal, int queueCapacity, TokenBucket? publishBucket, ConnectionMetrics metrics, CoalescingStream? coalescing = null, long queueBytes = long.MaxValue, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
+        _lastActivity = _clock.GetTimestamp();
+        LastPingSent = _lastActivity;
         Id = id;
         _socket = socket;
         _coalescing = coalescing;
@@ -119,11 +134,13 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
 
     public bool IsClosing => Volatile.Read(ref _closeRequested) is not null;
 
+    /// <summary>When a frame last arrived, as a timestamp of the node's <see cref="TimeProvider"/>.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
-    public long LastPingSent { get; set; } = Environment.TickCount64;
+    /// <summary>When the supervisor last pinged, as a timestamp of the node's <see cref="TimeProvider"/>.</summary>
+    public long LastPingSent { get; set; }
 
-    public void Touch() => Volatile.Write(ref _lastActivity, Environment.TickCount64);
+    public void Touch() => Volatile.Write(ref _lastActivity, _clock.GetTimestamp());
 
     /// <summary>
     /// Queues a frame. A must-deliver frame that does not fit closes the connection as a slow
@@ -191,7 +208,7 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
         // The close has a deadline: past it the socket is aborted, which also ends a read that
         // waits without a token (registered only now, so an open connection holds no registration).
         _aborted.Token.UnsafeRegister(static state => ((ClientConnection)state!)._socket.Abort(), this);
-        _aborted.CancelAfter(CloseGrace + (flush ? TimeSpan.FromSeconds(5) : TimeSpan.Zero));
+        _aborted.CancelAfter(CloseGrace + (flush ? FlushGrace : TimeSpan.Zero));
         StartWriter();
     }
 

@@ -25,7 +25,10 @@ internal sealed class ConnectionSupervisor(
     TimeProvider clock,
     ILogger<ConnectionSupervisor> logger) : BackgroundService
 {
-    /// <summary>Granularity of pings, idle and expiry checks.</summary>
+    /// <summary>
+    /// Granularity of pings, idle and expiry checks: those deadlines are tens of seconds, so a
+    /// second late is noise, and one pass over the connections a second is cheap.
+    /// </summary>
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
     /// <summary>Slots and presence entries restored at once: pipelined on one Redis connection, yet bounded.</summary>
@@ -53,7 +56,7 @@ internal sealed class ConnectionSupervisor(
     /// <summary>One pass over the connections; public for tests.</summary>
     public void Supervise(LimitsOptions limits)
     {
-        var now = Environment.TickCount64;
+        var now = clock.GetTimestamp();
         var utcNow = clock.GetUtcNow();
         foreach (var connection in registry.All)
         {
@@ -70,11 +73,11 @@ internal sealed class ConnectionSupervisor(
             {
                 connection.Close(CloseReason.TokenExpired, flush: true);
             }
-            else if (now - connection.LastActivity > limits.IdleTimeout.TotalMilliseconds)
+            else if (clock.GetElapsedTime(connection.LastActivity, now) > limits.IdleTimeout)
             {
                 connection.Close(CloseReason.IdleTimeout, flush: false);
             }
-            else if (now - connection.LastPingSent >= limits.PingInterval.TotalMilliseconds)
+            else if (clock.GetElapsedTime(connection.LastPingSent, now) >= limits.PingInterval)
             {
                 connection.LastPingSent = now;
                 connection.Send(ServerFrames.Ping, FrameClass.MustDeliver);

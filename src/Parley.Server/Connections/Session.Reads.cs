@@ -6,7 +6,10 @@ namespace Parley.Server.Connections;
 
 internal sealed partial class Session
 {
-    /// <summary>Default and largest page of a history read.</summary>
+    /// <summary>
+    /// Default and largest page of a history read, part of the protocol (docs/protocol.md): fifty
+    /// fills a screen of chat; five hundred bounds what one request costs the store.
+    /// </summary>
     public const int DefaultHistoryLimit = 50, MaxHistoryLimit = 500;
 
     /// <summary>Bytes a message adds to a page besides its body, id and sender: field names, sequence, timestamp.</summary>

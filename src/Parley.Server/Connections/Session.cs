@@ -17,7 +17,8 @@ internal sealed partial class Session(ClientConnection connection, SessionServic
     /// <summary>
     /// Sends of one connection awaiting their commit; past this the read loop waits, pushing back on
     /// the client. Capped at a quarter of the outbound queue so that the acknowledgements of one
-    /// burst can never overflow the queue by themselves.
+    /// burst can never overflow the queue by themselves. Sixty-four keeps one connection's commits
+    /// overlapping across group-commit batches; more would only lengthen its share of the queue.
     /// </summary>
     private const int MaxSendsInFlight = 64;
 

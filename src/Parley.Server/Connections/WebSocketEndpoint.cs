@@ -14,7 +14,11 @@ namespace Parley.Server.Connections;
 /// </summary>
 internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate admission, DrainState drain)
 {
-    /// <summary>How long a close handshake during the connect phase may take.</summary>
+    /// <summary>
+    /// How long a close handshake during the connect phase may take. A guard on the socket's own
+    /// I/O, on real time rather than the node's clock: a stalled peer is aborted even while a test
+    /// holds the node's clock still. Two seconds is many round trips, and short next to ConnectTimeout.
+    /// </summary>
     private static readonly TimeSpan HandshakeCloseTimeout = TimeSpan.FromSeconds(2);
 
     public async Task HandleAsync(HttpContext context)
@@ -77,7 +81,8 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             publishBucket: null,
             services.Metrics,
             coalescing,
-            services.Options.Limits.OutboundQueueBytes)
+            services.Options.Limits.OutboundQueueBytes,
+            services.Clock)
         {
             Slot = slot,
         };
@@ -141,7 +146,7 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
             var read = FrameReader.ReadAsync(socket, options.Limits.MaxFrameBytes, requestAborted).AsTask();
             // The deadline's timer is stopped once the frame is in, not left to run out.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-            var expired = await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, deadline.Token)) != read;
+            var expired = await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, services.Clock, deadline.Token)) != read;
             deadline.Cancel();
             if (expired)
             {

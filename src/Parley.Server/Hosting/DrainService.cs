@@ -12,7 +12,7 @@ namespace Parley.Server.Hosting;
 /// connections still open after the flush timeout are aborted. A connection whose handshake
 /// finishes after the drain began gets the same hint as soon as it is <c>connected</c>.
 /// </summary>
-internal sealed class DrainService(DrainState drain, ConnectionRegistry registry, IOptions<ParleyOptions> options, ILogger<DrainService> logger) : IHostedLifecycleService
+internal sealed class DrainService(DrainState drain, ConnectionRegistry registry, IOptions<ParleyOptions> options, ILogger<DrainService> logger, TimeProvider clock) : IHostedLifecycleService
 {
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
@@ -26,7 +26,7 @@ internal sealed class DrainService(DrainState drain, ConnectionRegistry registry
         }
 
         var flushed = Task.WhenAll(connections.Select(c => c.Done));
-        if (await Task.WhenAny(flushed, Task.Delay(settings.FlushTimeout, cancellationToken)) != flushed)
+        if (await Task.WhenAny(flushed, Task.Delay(settings.FlushTimeout, clock, cancellationToken)) != flushed)
         {
             foreach (var connection in connections)
             {

@@ -65,14 +65,17 @@ internal static class ParleyNode
         }
 
         var mode = options.IsCluster ? NodeMode.Cluster : NodeMode.Embedded;
-        var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), DateTimeOffset.UtcNow, mode);
+        // The node's one clock: every deadline, timestamp and idle check reads it, so a test may
+        // replace it (after this registration) and drive the node's time without sleeping.
+        var clock = TimeProvider.System;
+        var node = new NodeIdentity(options.NodeId.Length > 0 ? options.NodeId : NodeIdentity.NewId(), clock.GetUtcNow(), mode);
         var services = builder.Services;
         services.AddOptions<ParleyOptions>().Bind(builder.Configuration.GetSection(ParleyOptions.Section));
         // Raw keys are checked at start only: a reload that failed validation would make every
         // read of the options throw, so a typo edited in later must not take a running node down.
         services.AddSingleton<IValidateOptions<ParleyOptions>, ParleyOptionsValidator>();
         services.AddSingleton(node);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(clock);
         services.Configure<HostOptions>(h => h.ShutdownTimeout = options.Drain.Window + options.Drain.FlushTimeout + TimeSpan.FromSeconds(5));
         var fileLimit = OpenFileLimit.Current();
         var connectionCap = OpenFileLimit.ConnectionCap(options.Limits.MaxConnections, fileLimit);

@@ -12,7 +12,11 @@ namespace Parley.Server.Limits;
 /// </summary>
 internal sealed class MemoryGuard
 {
-    /// <summary>How stale a sample may be: short next to the seconds it takes to fill a heap.</summary>
+    /// <summary>
+    /// How stale a sample may be: short next to the seconds it takes to fill a heap. Measured on
+    /// <see cref="System.Diagnostics.Stopwatch"/>, not the node's clock: it only throttles the cost
+    /// of reading the resident size, and the memory it samples grows in real time.
+    /// </summary>
     private static readonly TimeSpan SampleInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Share of the memory available to the process used when no limit is configured.</summary>

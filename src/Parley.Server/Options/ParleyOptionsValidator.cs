@@ -112,6 +112,8 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(char.IsWhiteSpace), "Parley:Redis:KeyPrefix must be at most 64 characters without white space.");
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
         Require(options.Cluster.TopicLinger >= TimeSpan.Zero, "Parley:Cluster:TopicLinger must be zero or positive.");
+        Require(options.Cluster.GapWait > TimeSpan.Zero && options.Cluster.GapWait < options.Cluster.HeadCheckInterval,
+            "Parley:Cluster:GapWait must be positive and shorter than HeadCheckInterval.");
 
         var directory = options.Directory;
         Require(directory.Url.Length == 0 || (Uri.TryCreate(directory.Url, UriKind.Absolute, out var directoryUri) && directoryUri.Scheme is "http" or "https"),

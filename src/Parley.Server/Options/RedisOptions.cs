@@ -30,4 +30,16 @@ public sealed class ClusterOptions
     /// Default 10 s; zero unsubscribes at once. Embedded mode never lingers (its broker is in-process).
     /// </summary>
     public TimeSpan TopicLinger { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a stream's sequencer holds a message that skipped ahead, waiting for the missing
+    /// ones to arrive from the broker, before it reads the gap from the store. Default 150 ms: a
+    /// few broker round trips on one network, so a reordering costs no store read while a lost
+    /// publish is filled quickly. Raise it where the broker is far (across zones) and the store is
+    /// busy; it must be positive and shorter than <see cref="HeadCheckInterval"/>.
+    /// </summary>
+    public TimeSpan GapWait { get; set; } = DefaultGapWait;
+
+    /// <summary>The default of <see cref="GapWait"/>, for sequencers built without options.</summary>
+    internal static readonly TimeSpan DefaultGapWait = TimeSpan.FromMilliseconds(150);
 }

@@ -12,9 +12,13 @@ namespace Parley.Server.Publishing;
 /// to the broker stamped with this node's id, in commit order, whether or not its sender still
 /// waits. A repeat of a committed message (a sender's retry) is fanned out again: the sequencers
 /// drop it where it was delivered and deliver it where its first fan-out was lost. The broker
-/// publish is started, not awaited: a stalled Redis never stalls commits or acknowledgements, and
-/// publishes are issued in commit order, which the broker keeps per topic. A broker failure delays
-/// other nodes' delivery until their sequencers fill the gap from the store; it never fails a publish.
+/// publish is started, not awaited: a stalled Redis never stalls commits or acknowledgements.
+/// Publishes are started in commit order, but that is not what other nodes rely on: a publish
+/// that fails (a Redis reconnect, a timeout) is lost while later ones get through, and a commit
+/// on another node interleaves with these. Order on every receiving node is the work of each
+/// stream's sequencer (<see cref="LocalStream"/>): it holds an envelope that skips ahead and
+/// reads the gap from the store, so a broker failure delays other nodes' delivery and never
+/// reorders it or fails a publish.
 /// </summary>
 internal sealed class CommitFanout(
     IBroker broker,

@@ -11,7 +11,7 @@ namespace Parley.Server.Publishing;
 internal sealed record PublishOutcome(StreamId Stream, long Seq, DateTimeOffset Timestamp, bool Duplicate);
 
 /// <summary>
-/// The write path of design.md for every source (WebSocket and HTTP): commit through the group
+/// The write path for every source (WebSocket and HTTP): commit through the group
 /// commit batcher, whose <see cref="CommitFanout"/> delivers every committed message, then report
 /// the outcome. The caller acknowledges only after this returns, so an acknowledged message is
 /// always committed; delivery follows the commit even when the caller stops waiting.

@@ -7,19 +7,25 @@ namespace Parley.Server.Rooms;
 /// <summary>
 /// A stream with members on this node, and its sequencer. Guarantees, per member: durable
 /// messages are queued in strictly increasing sequence order, each at most once; an envelope that
-/// skips ahead is held for <see cref="GapWait"/> and the gap is then read from the store, so a lost
+/// skips ahead is held for the gap wait (<see cref="Options.ClusterOptions.GapWait"/>) and the gap is then read from the store, so a lost
 /// or late broker message delays delivery and never loses it.
 /// All state is guarded by one lock; fan-out only enqueues, so the lock is held briefly.
 /// </summary>
-internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger)
+/// <param name="gapWait">How long a message that skipped ahead is held before the store is read; <see cref="Options.ClusterOptions.GapWait"/>'s default when not given.</param>
+/// <param name="clock">The node's clock, which the gap wait follows; the system clock when not given.</param>
+internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger, TimeProvider? clock = null, TimeSpan? gapWait = null)
 {
-    /// <summary>How long an out-of-order envelope waits for the missing ones before the store is read.</summary>
-    public static readonly TimeSpan GapWait = TimeSpan.FromMilliseconds(150);
-
-    /// <summary>Live envelopes one member may buffer while its replay is sent.</summary>
+    /// <summary>
+    /// Live envelopes one member may buffer while its replay is sent; past it the member is closed
+    /// as a slow consumer and resumes. Ten thousand is minutes of a busy room's traffic, so a
+    /// replay that keeps up never meets it; the buffered envelopes share their frames with every
+    /// other member, so the cost is the references (about 80 KB), not the bodies.
+    /// </summary>
     public const int MaxReplayBuffer = 10_000;
 
     private readonly object _gate = new();
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly TimeSpan _gapWait = gapWait ?? Options.ClusterOptions.DefaultGapWait;
     /// <summary>Envelopes that arrived ahead of a gap, by sequence; created at the first gap (most streams never see one).</summary>
     private SortedDictionary<long, Envelope>? _held;
     private StreamSubscription[] _members = [];
@@ -34,7 +40,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     /// <summary>Set when the dispatcher removed the stream; a late joiner then creates a new one.</summary>
     public bool Removed { get; set; }
 
-    /// <summary>When the stream last became empty (<see cref="Environment.TickCount64"/>). Changed under the dispatcher's gate.</summary>
+    /// <summary>When the stream last became empty (a timestamp of the node's <see cref="TimeProvider"/>). Changed under the dispatcher's gate.</summary>
     public long EmptiedAt { get; set; }
 
     /// <summary>A lingering removal is waiting; one per stream however often members come and go. Changed under the dispatcher's gate.</summary>
@@ -216,7 +222,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
 
         if (envelope.PublishedAtMs > 0 && members.Length > 0)
         {
-            metrics.PublishToDeliver(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - envelope.PublishedAtMs) / 1000.0);
+            metrics.PublishToDeliver(Math.Max(0, _clock.GetUtcNow().ToUnixTimeMilliseconds() - envelope.PublishedAtMs) / 1000.0);
         }
     }
 
@@ -252,7 +258,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         {
             if (!skipWait)
             {
-                await Task.Delay(GapWait);
+                await Task.Delay(_gapWait, _clock);
             }
 
             while (true)
@@ -296,7 +302,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 catch (Exception e)
                 {
                     LocalStreamLog.GapFillFailed(logger, Stream.Key, after, before, e);
-                    await Task.Delay(GapWait);
+                    await Task.Delay(_gapWait, _clock);
                     continue;
                 }
 
@@ -331,7 +337,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
                 if (!progressed)
                 {
                     // Nothing new is visible yet; wait rather than spin on the store.
-                    await Task.Delay(GapWait);
+                    await Task.Delay(_gapWait, _clock);
                 }
             }
         }

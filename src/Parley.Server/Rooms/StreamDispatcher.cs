@@ -19,12 +19,22 @@ namespace Parley.Server.Rooms;
 /// </summary>
 internal sealed class StreamDispatcher : IEnvelopeSink
 {
-    /// <summary>Most stored messages read per page while replaying to a joining member.</summary>
+    /// <summary>
+    /// Most stored messages read per page while replaying to a joining member: the largest page a
+    /// history read may ask for, so one replay read costs no more than one client read, and a
+    /// member far behind sees its first messages after one page rather than after the whole gap.
+    /// </summary>
     private const int ReplayPage = 500;
+
+    /// <summary>
+    /// Locks that serialise subscription changes, a topic mapped to one by hash. Sixty-four keeps
+    /// two busy topics sharing a lock rare on a node with thousands of streams, at 64 small objects.
+    /// </summary>
+    private const int TopicLockStripes = 64;
 
     private readonly ConcurrentDictionary<string, LocalStream> _streams = new(StringComparer.Ordinal);
     private readonly object _gate = new();
-    private readonly SemaphoreSlim[] _topicLocks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly SemaphoreSlim[] _topicLocks = [.. Enumerable.Range(0, TopicLockStripes).Select(_ => new SemaphoreSlim(1, 1))];
     private readonly IBroker _broker;
     private readonly IMessageStore _store;
     private readonly StoreGapFiller _gapFiller;
@@ -32,10 +42,15 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     private readonly ILogger<StreamDispatcher> _logger;
     private readonly string _nodeId;
     private readonly TimeSpan _linger;
+    private readonly TimeProvider _clock;
+    private readonly TimeSpan _gapWait;
 
-    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger, Microsoft.Extensions.Options.IOptions<Options.ParleyOptions>? options = null)
+    /// <param name="clock">The node's clock: the linger and the gap waits follow it; the system clock when not given.</param>
+    public StreamDispatcher(IBroker broker, IMessageStore store, NodeIdentity node, DeliveryMetrics metrics, ILogger<StreamDispatcher> logger, Microsoft.Extensions.Options.IOptions<Options.ParleyOptions>? options = null, TimeProvider? clock = null)
     {
+        _clock = clock ?? TimeProvider.System;
         var settings = options?.Value;
+        _gapWait = settings?.Cluster.GapWait ?? Options.ClusterOptions.DefaultGapWait;
         _linger = settings is { IsCluster: true } ? settings.Cluster.TopicLinger : TimeSpan.Zero;
         _broker = broker;
         _store = store;
@@ -100,7 +115,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             {
                 if (_linger > TimeSpan.Zero)
                 {
-                    stream.EmptiedAt = Environment.TickCount64;
+                    stream.EmptiedAt = _clock.GetTimestamp();
                     if (!stream.Lingering)
                     {
                         stream.Lingering = true;
@@ -146,7 +161,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         var wait = _linger;
         while (true)
         {
-            await Task.Delay(wait);
+            await Task.Delay(wait, _clock);
             lock (_gate)
             {
                 if (stream.MemberCount > 0 || !_streams.TryGetValue(key, out var current) || !ReferenceEquals(current, stream))
@@ -155,7 +170,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                     return;
                 }
 
-                var emptyFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - stream.EmptiedAt);
+                var emptyFor = _clock.GetElapsedTime(stream.EmptiedAt);
                 if (emptyFor < _linger)
                 {
                     wait = _linger - emptyFor;
@@ -236,7 +251,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 created = !_streams.TryGetValue(key, out stream!);
                 if (created)
                 {
-                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger);
+                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger, _clock, _gapWait);
                     _streams[key] = stream;
                 }
 

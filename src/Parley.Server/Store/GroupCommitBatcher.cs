@@ -24,6 +24,12 @@ namespace Parley.Server.Store;
 /// <see cref="StoreUnavailableException"/> each time another timeout passes: they never reached the store.</item>
 /// </list>
 /// </summary>
+/// <remarks>
+/// The batch window, the commit timeout and the commit durations are measured on
+/// <see cref="Stopwatch"/>, not on the node's <see cref="TimeProvider"/>: they bound and measure a
+/// real store's I/O in milliseconds, and a test that moves the node's clock must neither stall
+/// nor hurry a commit.
+/// </remarks>
 internal sealed class GroupCommitBatcher : IAsyncDisposable
 {
     private readonly IMessageStore _store;

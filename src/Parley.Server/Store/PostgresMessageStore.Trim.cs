@@ -30,10 +30,9 @@ internal sealed partial class PostgresMessageStore
         DELETE FROM parley_messages m USING keep k WHERE m.stream = k.stream AND m.seq < k.keep_from
         """;
 
-    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, CancellationToken cancellationToken)
+    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policyFor);
-        var now = DateTimeOffset.UtcNow;
         var policies = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
         var work = new List<(string Stream, long? MaxMessages, DateTimeOffset? Cutoff)>();
         foreach (var (stream, tenant) in await ListStreamsAsync(cancellationToken))

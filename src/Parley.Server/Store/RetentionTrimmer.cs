@@ -7,8 +7,11 @@ namespace Parley.Server.Store;
 /// Applies retention every <see cref="RetentionOptions.TrimInterval"/>. A failed run is logged
 /// and retried at the next interval; trimming is never urgent, losing a run only delays it.
 /// </summary>
-internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger, Tenancy.ITenantDirectory? directory = null) : BackgroundService
+internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger, Tenancy.ITenantDirectory? directory = null, TimeProvider? clock = null) : BackgroundService
 {
+    /// <summary>The node's clock: the trim interval and the messages' ages follow it.</summary>
+    private TimeProvider Clock { get; } = clock ?? TimeProvider.System;
+
     /// <summary>
     /// The policy of <paramref name="tenant"/>: the directory's retention quota where set, then its
     /// configured overrides, then the node-wide values; 0 (or zero age) means no limit.
@@ -27,7 +30,7 @@ internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var retention = options.Value.Retention;
-        using var timer = new PeriodicTimer(retention.TrimInterval);
+        using var timer = new PeriodicTimer(retention.TrimInterval, Clock);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -45,7 +48,7 @@ internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptio
     {
         try
         {
-            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant, directory?.Find(tenant)?.Quotas), stoppingToken);
+            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant, directory?.Find(tenant)?.Quotas), Clock.GetUtcNow(), stoppingToken);
             metrics.Trimmed(deleted);
             StoreLog.Trimmed(logger, deleted);
         }

@@ -12,7 +12,11 @@ namespace Parley.Server.Store;
 /// </summary>
 internal sealed partial class SqliteMessageStore
 {
-    /// <summary>How often the WAL is copied back into the database file.</summary>
+    /// <summary>
+    /// How often the WAL is copied back into the database file. Each second keeps the WAL to one
+    /// second of writes. On real time, not the node's clock: it paces disk work, which a test's
+    /// clock cannot speed up.
+    /// </summary>
     internal static readonly TimeSpan CheckpointInterval = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopCheckpoints = new();

@@ -13,10 +13,9 @@ internal sealed partial class SqliteMessageStore
     /// head. The idempotency records of deleted messages go with them: a repeat of a message id
     /// is recognised for as long as its message is retained.
     /// </summary>
-    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, CancellationToken cancellationToken)
+    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policyFor);
-        var now = DateTimeOffset.UtcNow;
         var policies = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
         var work = new List<(string Stream, long Head, RetentionPolicy Policy)>();
         foreach (var (stream, tenant, head) in await ListStreamsAsync(cancellationToken))

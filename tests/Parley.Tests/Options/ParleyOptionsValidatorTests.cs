@@ -11,6 +11,8 @@ public sealed class ParleyOptionsValidatorTests
     public static TheoryData<string, string> BadSettings { get; } = new()
     {
         { "node id with a slash", "Parley:NodeId must follow the identifier rules." },
+        { "zero gap wait", "Parley:Cluster:GapWait must be positive and shorter than HeadCheckInterval." },
+        { "gap wait as long as the head check", "Parley:Cluster:GapWait must be positive and shorter than HeadCheckInterval." },
         { "empty data directory", "Parley:DataDirectory must not be empty." },
         { "blank issuer", "Parley:Auth:Issuer must not be empty." },
         { "empty audience", "Parley:Auth:Audience must not be empty." },
@@ -235,6 +237,8 @@ public sealed class ParleyOptionsValidatorTests
         switch (setting)
         {
             case "node id with a slash": o.NodeId = "n/1"; break;
+            case "zero gap wait": o.Cluster.GapWait = TimeSpan.Zero; break;
+            case "gap wait as long as the head check": o.Cluster.GapWait = o.Cluster.HeadCheckInterval; break;
             case "empty data directory": o.DataDirectory = " "; break;
             case "blank issuer": o.Auth.Issuer = "  "; break;
             case "empty audience": o.Auth.Audience = ""; break;

@@ -72,6 +72,30 @@ public sealed class LocalStreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gap_is_read_from_the_store_only_once_the_node_clock_passes_the_gap_wait()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var pair = await SocketPair.CreateAsync();
+        var principal = new Principal("acme", "alice", RoomPatterns.All, new HashSet<string>(), DateTimeOffset.UtcNow.AddHours(1));
+        var connection = new ClientConnection("c-2", pair.Server, principal, 1024, new TokenBucket(100, 100), _connectionMetrics, clock: clock);
+        var stream = new LocalStream(Room, _store, _metrics, NullLogger.Instance, clock, gapWait: TimeSpan.FromMinutes(1));
+        stream.Add(new StreamSubscription(connection, Room) { Buffer = null });
+        stream.Initialize(0);
+        _store.Add(1, 2, 3);
+
+        stream.OnDurable(Envelope(4));
+        clock.Advance(TimeSpan.FromSeconds(59));
+        // Arriving live within the wait, 1 is delivered at once; 2 and 3 are still awaited from the broker.
+        stream.OnDurable(Envelope(1));
+        await Eventually.TrueAsync(() => pair.Seqs.Count == 1, "the message arriving live is delivered");
+        Assert.Equal(0, _store.Reads);
+
+        clock.Advance(TimeSpan.FromSeconds(2));
+        await Eventually.TrueAsync(() => pair.Seqs.Count == 4, "the rest of the gap is read from the store");
+        Assert.Equal([1L, 2, 3, 4], pair.Seqs);
+    }
+
+    [Fact]
     public async Task Envelopes_before_initialization_are_held_and_those_after_the_head_released()
     {
         _stream.OnDurable(Envelope(5));

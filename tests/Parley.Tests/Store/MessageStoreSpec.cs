@@ -404,7 +404,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     {
         var general = await FillAsync(Room("acme", "general"), 10);
 
-        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(3, null), Ct);
+        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(3, null), DateTimeOffset.UtcNow, Ct);
 
         Assert.Equal(7, deleted);
         Assert.Equal(new StreamHead(10, 8), await Store.GetHeadAsync(general, Ct));
@@ -427,7 +427,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
             ],
             Ct);
 
-        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(null, TimeSpan.FromHours(1)), Ct);
+        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(null, TimeSpan.FromHours(1)), DateTimeOffset.UtcNow, Ct);
 
         // m4 is old but follows an unexpired message: what remains stays one contiguous range.
         Assert.Equal(2, deleted);
@@ -440,7 +440,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     {
         var general = await FillAsync(Room("acme", "general"), 5);
 
-        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(10, TimeSpan.FromHours(1)), Ct);
+        var deleted = await Store.TrimAsync(_ => new RetentionPolicy(10, TimeSpan.FromHours(1)), DateTimeOffset.UtcNow, Ct);
 
         Assert.Equal(0, deleted);
         Assert.Equal(new StreamHead(5, 1), await Store.GetHeadAsync(general, Ct));
@@ -454,10 +454,10 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var now = Now();
         await Store.AppendBatchAsync([.. Enumerable.Range(1, 6).Select(i => Request(general, "alice", $"m{i}", "1", i <= 2 ? now.AddDays(-2) : now))], Ct);
 
-        Assert.Equal(2, await Store.TrimAsync(_ => new RetentionPolicy(5, TimeSpan.FromDays(1)), Ct));
+        Assert.Equal(2, await Store.TrimAsync(_ => new RetentionPolicy(5, TimeSpan.FromDays(1)), DateTimeOffset.UtcNow, Ct));
         Assert.Equal(new StreamHead(6, 3), await Store.GetHeadAsync(general, Ct));
 
-        Assert.Equal(2, await Store.TrimAsync(_ => new RetentionPolicy(2, TimeSpan.FromDays(1)), Ct));
+        Assert.Equal(2, await Store.TrimAsync(_ => new RetentionPolicy(2, TimeSpan.FromDays(1)), DateTimeOffset.UtcNow, Ct));
         Assert.Equal(new StreamHead(6, 5), await Store.GetHeadAsync(general, Ct));
     }
 
@@ -467,7 +467,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var general = Room("acme", "general");
         await Store.AppendBatchAsync([.. Enumerable.Range(1, 4).Select(i => Request(general, "alice", $"m{i}", "1", Now().AddDays(-1)))], Ct);
 
-        Assert.Equal(4, await Store.TrimAsync(_ => new RetentionPolicy(null, TimeSpan.FromHours(1)), Ct));
+        Assert.Equal(4, await Store.TrimAsync(_ => new RetentionPolicy(null, TimeSpan.FromHours(1)), DateTimeOffset.UtcNow, Ct));
         Assert.Equal(new StreamHead(4, 5), await Store.GetHeadAsync(general, Ct));
         Assert.Empty(await Store.ReadAfterAsync(general, 0, 10, Ct));
 
@@ -495,6 +495,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
 
                 return tenant == "acme" ? new RetentionPolicy(2, null) : new RetentionPolicy(null, null);
             },
+            DateTimeOffset.UtcNow,
             Ct);
 
         Assert.Equal(3 + 2, deleted);
@@ -508,7 +509,7 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     [Fact]
     public async Task Trimming_an_empty_store_deletes_nothing()
     {
-        Assert.Equal(0, await Store.TrimAsync(_ => new RetentionPolicy(1, TimeSpan.FromSeconds(1)), Ct));
+        Assert.Equal(0, await Store.TrimAsync(_ => new RetentionPolicy(1, TimeSpan.FromSeconds(1)), DateTimeOffset.UtcNow, Ct));
     }
 
     [Fact]

@@ -182,7 +182,7 @@ public sealed class PostgresMessageStoreTests : MessageStoreSpec
     {
         var general = Room("acme", "general");
         await FillAsync(general, 3);
-        await Store.TrimAsync(_ => new RetentionPolicy(2, null), Ct);
+        await Store.TrimAsync(_ => new RetentionPolicy(2, null), DateTimeOffset.UtcNow, Ct);
         await ((PostgresMessageStore)Store).DisposeAsync();
 
         await using var reopened = await OpenAsync(Database);

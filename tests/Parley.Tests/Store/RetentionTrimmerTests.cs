@@ -101,4 +101,41 @@ public sealed class RetentionTrimmerTests
             Directory.Delete(directory, recursive: true);
         }
     }
+    [Fact]
+    public async Task Messages_age_out_by_the_node_clock_on_the_node_clocks_interval()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "parley-trimmer-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var clock = new WatchedClock(new DateTimeOffset(2031, 1, 1, 0, 0, 0, TimeSpan.Zero));
+            await using var store = await SqliteMessageStore.OpenAsync(Path.Combine(directory, "parley.db"), CancellationToken.None);
+            var acme = StreamId.Room("acme", "general");
+            await store.AppendBatchAsync([.. Enumerable.Range(1, 3).Select(i => new AppendRequest(acme, "alice", $"m{i}", Encoding.UTF8.GetBytes("1"), clock.GetUtcNow()))], CancellationToken.None);
+            var options = new ParleyOptions
+            {
+                Retention = new RetentionOptions { MaxMessagesPerStream = 0, MaxAge = TimeSpan.FromHours(1), TrimInterval = TimeSpan.FromMinutes(10) },
+            };
+            using var metrics = new StoreMetrics();
+            using var trimmer = new RetentionTrimmer(store, Microsoft.Extensions.Options.Options.Create(options), metrics, NullLogger<RetentionTrimmer>.Instance, clock: clock);
+            await trimmer.StartAsync(CancellationToken.None);
+            await clock.PeriodicTimerStartedAsync(options.Retention.TrimInterval);
+
+            // Stamped in 2031, the messages would never age by the system clock: only the node's
+            // clock, moved past their hour in steps of the trim interval, makes them old.
+            for (var minutes = 0; minutes <= 60; minutes += 10)
+            {
+                clock.Advance(TimeSpan.FromMinutes(10));
+            }
+
+            await Eventually.TrueAsync(async () => (await store.GetHeadAsync(acme, CancellationToken.None)).FirstRetained == 4, "the room's messages age out an hour after they were stamped");
+            await trimmer.StopAsync(CancellationToken.None);
+
+            Assert.Equal(new StreamHead(3, 4), await store.GetHeadAsync(acme, CancellationToken.None));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

@@ -45,7 +45,7 @@ public sealed class SqliteMessageStoreTests : MessageStoreSpec
     {
         var general = Room("acme", "general");
         await FillAsync(general, 3);
-        await Store.TrimAsync(_ => new RetentionPolicy(2, null), Ct);
+        await Store.TrimAsync(_ => new RetentionPolicy(2, null), DateTimeOffset.UtcNow, Ct);
         await ((SqliteMessageStore)Store).DisposeAsync();
 
         await using var reopened = await SqliteMessageStore.OpenAsync(DatabasePath, Ct);

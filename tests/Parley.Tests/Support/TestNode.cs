@@ -50,7 +50,8 @@ internal sealed class TestNode : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <param name="wrapStore">Wraps the node's message store (to inject faults); the node then uses what it returns.</param>
-    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Func<IMessageStore, IMessageStore>? wrapStore = null)
+    /// <param name="clock">Replaces the node's clock (a FakeTimeProvider, to move the node's time without sleeping).</param>
+    public static async Task<TestNode> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, string? dataDirectory = null, Func<IMessageStore, IMessageStore>? wrapStore = null, TimeProvider? clock = null)
     {
         var directory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "parley-test-" + Guid.NewGuid().ToString("N"));
         var configuration = new Dictionary<string, string?>
@@ -71,6 +72,11 @@ internal sealed class TestNode : IAsyncDisposable
             // Kept in memory rather than written to the console: a passing test's expected faults
             // (a store that fails on purpose, a client cut off) would print their stack traces.
             services.AddLogging(b => b.ClearProviders().AddProvider(logs));
+            if (clock is not null)
+            {
+                services.AddSingleton(clock);
+            }
+
             if (wrapStore is not null)
             {
                 var inner = (IMessageStore)services.Last(d => d.ServiceType == typeof(IMessageStore)).ImplementationInstance!;

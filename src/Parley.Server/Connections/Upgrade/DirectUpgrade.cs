@@ -113,6 +113,8 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate ad
     {
         var input = connection.Transport.Input;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
+        // Real time, as Kestrel's own RequestHeadersTimeout for the heads it reads: one deadline for
+        // either path, and a socket that never sends is let go whatever a test does to the node's clock.
         deadline.CancelAfter(options.Value.Limits.RequestHeadTimeout);
         var arrived = false;
         try

@@ -17,6 +17,8 @@ namespace Parley.Server.Hosting.Transport;
 internal sealed partial class PausingSocketListener(Socket listenSocket, SocketConnectionContextFactory contexts, bool noDelay, DescriptorReserve reserve, ILogger logger) : IConnectionListener
 {
     /// <summary>Pause after the first failure: short, so a brief shortage costs little.</summary>
+    // The pauses run on real time, not the node's clock: they wait for the kernel to free
+    // descriptors, which no test clock can hurry.
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Longest pause: how late accepting may resume after descriptors are freed.</summary>
