@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Parley.Server.Cluster.Local;
 
 namespace Parley.Server.Cli;
 
@@ -79,19 +80,7 @@ internal static class LoginCommand
         }
 
         var path = Path.Combine(stateDirectory, FileName);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, login);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        OwnerOnlyFile.WriteJson(path, login);
         return path;
     }
 

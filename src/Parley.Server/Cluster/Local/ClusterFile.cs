@@ -23,20 +23,7 @@ public sealed record ClusterFile(
     /// <summary>Writes the file whole (a reader never sees half of it), readable by the owner only.</summary>
     public void Write(string stateDirectory)
     {
-        var path = PathIn(stateDirectory);
-        var temporary = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            JsonSerializer.Serialize(stream, this);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        OwnerOnlyFile.WriteJson(PathIn(stateDirectory), this);
     }
 
     /// <summary>The file of a cluster that runs now, or null: missing, unreadable, or left by a run that is gone.</summary>

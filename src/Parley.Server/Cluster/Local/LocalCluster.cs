@@ -199,29 +199,7 @@ public sealed class LocalCluster : IAsyncDisposable
 
         if (Spec.DeleteDirectoryOnDispose)
         {
-            // A program just stopped may still be closing its files there for a moment.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    System.IO.Directory.Delete(Spec.Directory, recursive: true);
-                    break;
-                }
-                catch (DirectoryNotFoundException)
-                {
-                    break;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    if (attempt == 20)
-                    {
-                        // Still held after 2 s: left for the system's temporary-file cleaning.
-                        break;
-                    }
-
-                    await Task.Delay(100);
-                }
-            }
+            await TemporaryDirectory.DeleteAsync(Spec.Directory);
         }
     }
 }

@@ -177,28 +177,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         {
             // The postmaster's children (checkpointer, writers) may still be closing and removing
             // files for a moment after it is gone, so a delete that meets them is tried again.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    Directory.Delete(_directory, recursive: true);
-                    break;
-                }
-                catch (DirectoryNotFoundException)
-                {
-                    break;
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    if (attempt == 20)
-                    {
-                        // Still held after 2 s: the temporary directory is left for the system.
-                        break;
-                    }
-
-                    await Task.Delay(100);
-                }
-            }
+            await TemporaryDirectory.DeleteAsync(_directory);
         }
     }
 
