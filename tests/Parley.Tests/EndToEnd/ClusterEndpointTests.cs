@@ -28,7 +28,7 @@ public sealed class ClusterEndpointTests : IAsyncLifetime
         {
             id = "acme",
             keys = new object[] { new { kid = "acme-hs", alg = "HS256", secret = AcmeSecret } },
-            apiKeys = new object[] { new { id = "ak-3f1363d7996b", sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))), scopes = new[] { "publish", "read" } } },
+            apiKeys = new object[] { new { id = "ak-3f1363d7996b", sha256 = DirectoryServer.KeyHash(ApiKey), scopes = new[] { "publish", "read" } } },
         });
         _node = await TestNode.StartAsync(_directory.NodeSettings());
         await Eventually.TrueAsync(() => _node.Service<ITenantDirectory>().Find("acme") is not null, "the node loads the directory");

@@ -33,9 +33,9 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
             {
                 id = "acme",
                 keys = new object[] { new { kid = "acme-hs", alg = "HS256", secret = AcmeSecret } },
-                apiKeys = new object[] { new { id = "ak-revoked", sha256 = Sha256(RevokedKey), scopes = new[] { "publish", "read" }, revoked = true } },
+                apiKeys = new object[] { new { id = "ak-revoked", sha256 = DirectoryServer.KeyHash(RevokedKey), scopes = new[] { "publish", "read" }, revoked = true } },
             },
-            new { id = "globex", apiKeys = new object[] { new { id = "ak-globex", sha256 = Sha256(GlobexKey), scopes = new[] { "publish", "read" } } } },
+            new { id = "globex", apiKeys = new object[] { new { id = "ak-globex", sha256 = DirectoryServer.KeyHash(GlobexKey), scopes = new[] { "publish", "read" } } } },
             new { id = "banned", disabled = true });
         var settings = _directory.NodeSettings();
         settings["Parley:Auth:PublicKeys:0:KeyId"] = "node-es";
@@ -189,7 +189,6 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
         return await _node.Http.SendAsync(request);
     }
 
-    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static string Hs256(string secret, string issuer, string tenant, string user, string audience = "parley")
         => Hs256Bytes(Encoding.UTF8.GetBytes(secret), issuer, tenant, user, audience);

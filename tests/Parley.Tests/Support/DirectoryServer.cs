@@ -19,6 +19,9 @@ internal sealed class DirectoryServer : IAsyncDisposable
 {
     public const string Token = "directory-test-token";
 
+    /// <summary>How a listing names an API key: the lowercase hex SHA-256 of the key's UTF-8 text.</summary>
+    public static string KeyHash(string key) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+
     private readonly WebApplication _app;
     private object _document = new { version = 0, tenants = Array.Empty<object>() };
     private int _version;

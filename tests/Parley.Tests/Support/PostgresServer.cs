@@ -46,33 +46,13 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var server = await CreateAsync();
         // Process exit allows no long cleanup: signal the server itself, at once, then remove its
-        // temporary directory once its processes have let go of it (a second at most).
+        // temporary directory once its processes have let go of it (two seconds at most).
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             server._postgres.KillNow();
-            RemoveWhenReleased(Path.GetDirectoryName(server._postgres.DataDirectory)!);
+            // Synchronous on purpose: a ProcessExit handler cannot await, and the wait is bounded (2 s).
+            TemporaryDirectory.DeleteAsync(Path.GetDirectoryName(server._postgres.DataDirectory)!).GetAwaiter().GetResult();
         };
         return server;
-    }
-
-    private static void RemoveWhenReleased(string directory)
-    {
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-                return;
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // The server's processes are still exiting and removing their files.
-                Thread.Sleep(50);
-            }
-        }
     }
 }

@@ -32,9 +32,9 @@ public sealed class MachineIdentityTests : IAsyncLifetime
             keys = new object[] { new { kid = "acme-hs", alg = "HS256", secret = AcmeSecret } },
             apiKeys = new object[]
             {
-                new { id = BackendId, sha256 = Sha256(BackendKey), scopes = new[] { "publish", "read" }, revoked = false },
+                new { id = BackendId, sha256 = DirectoryServer.KeyHash(BackendKey), scopes = new[] { "publish", "read" }, revoked = false },
                 // A listing can only name keys in their namespace; this one would speak as user "alice".
-                new { id = "alice", sha256 = Sha256(MisnamedKey), scopes = new[] { "publish" }, revoked = false },
+                new { id = "alice", sha256 = DirectoryServer.KeyHash(MisnamedKey), scopes = new[] { "publish" }, revoked = false },
             },
         });
         _node = await TestNode.StartAsync(_directory.NodeSettings());
@@ -112,7 +112,6 @@ public sealed class MachineIdentityTests : IAsyncLifetime
         return await _node.Http.SendAsync(request);
     }
 
-    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static string Sign(string secret, string? kid, string issuer, string user, string scope)
         => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor

@@ -33,15 +33,15 @@ public sealed class TenantDirectoryTests : IAsyncLifetime
                 keys = new object[] { new { kid = "acme-hs", alg = "HS256", secret = AcmeSecret } },
                 apiKeys = new object[]
                 {
-                    new { id = "ak-publish", sha256 = Sha256(ApiKey), scopes = new[] { "publish" }, revoked = false },
-                    new { id = "ak-read", sha256 = Sha256(ReadKey), scopes = new[] { "read" }, revoked = false },
+                    new { id = "ak-publish", sha256 = DirectoryServer.KeyHash(ApiKey), scopes = new[] { "publish" }, revoked = false },
+                    new { id = "ak-read", sha256 = DirectoryServer.KeyHash(ReadKey), scopes = new[] { "read" }, revoked = false },
                 },
             },
             new
             {
                 id = "globex",
                 keys = new object[] { new { kid = "globex-es", alg = "ES256", pem = _globexKey.ExportSubjectPublicKeyInfoPem() } },
-                apiKeys = new object[] { new { id = "ak-globex", sha256 = Sha256(GlobexKey), scopes = new[] { "publish", "read" } } },
+                apiKeys = new object[] { new { id = "ak-globex", sha256 = DirectoryServer.KeyHash(GlobexKey), scopes = new[] { "publish", "read" } } },
             });
         _node = await TestNode.StartAsync(_directory.NodeSettings());
         await Eventually.TrueAsync(() => _node.Service<ITenantDirectory>().Find("acme") is not null, "the node loads the directory");
@@ -146,7 +146,7 @@ public sealed class TenantDirectoryTests : IAsyncLifetime
     public async Task A_revoked_api_key_is_refused_once_the_directory_says_so()
     {
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Get, "/api/v1/rooms/ops/messages", GlobexKey)).StatusCode);
-        _directory.Set(new { id = "globex", apiKeys = new object[] { new { id = "ak-globex", sha256 = Sha256(GlobexKey), scopes = new[] { "read" }, revoked = true } } });
+        _directory.Set(new { id = "globex", apiKeys = new object[] { new { id = "ak-globex", sha256 = DirectoryServer.KeyHash(GlobexKey), scopes = new[] { "read" }, revoked = true } } });
         await Eventually.TrueAsync(async () => (await SendAsync(HttpMethod.Get, "/api/v1/rooms/ops/messages", GlobexKey)).StatusCode == HttpStatusCode.Unauthorized, "the revocation reaches the node");
     }
 
@@ -156,7 +156,6 @@ public sealed class TenantDirectoryTests : IAsyncLifetime
         return await _node.Http.SendAsync(request);
     }
 
-    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     private static string Hs256(string secret, string issuer, string tenant, string user)
         => Sign(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)) { KeyId = "acme-hs" }, SecurityAlgorithms.HmacSha256), issuer, tenant, user);
