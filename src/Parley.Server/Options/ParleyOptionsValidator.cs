@@ -110,6 +110,7 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         }
 
         Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(char.IsWhiteSpace), "Parley:Redis:KeyPrefix must be at most 64 characters without white space.");
+        BrokerOptionsValidator.Validate(options, errors);
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
         Require(options.Cluster.TopicLinger >= TimeSpan.Zero, "Parley:Cluster:TopicLinger must be zero or positive.");
         Require(options.Cluster.GapWait > TimeSpan.Zero && options.Cluster.GapWait < options.Cluster.HeadCheckInterval,
