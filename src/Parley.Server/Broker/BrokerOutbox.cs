@@ -4,10 +4,11 @@ namespace Parley.Server.Broker;
 
 /// <summary>
 /// The envelopes a node has handed to a RabbitMQ or NATS broker and not yet written, in publish
-/// order, bounded in bytes. <see cref="TryAdd"/> never waits, so a publish never holds up a commit
-/// or an acknowledgement however slow the broker is; one loop writes them out, so they leave in the
-/// order they were handed over. Past the bound (a broker that stalls) a publish is refused: the
-/// message is already in the store, and other nodes read it from there.
+/// order, bounded in bytes. <see cref="TryAdd"/> never waits, so starting a publish never holds up
+/// a commit or an acknowledgement however slow the broker is; one loop writes them out, so they
+/// leave in the order they were handed over, and completes each item's task once it is written
+/// (or failed). Past the bound (a broker that stalls) a publish is refused: the message is already
+/// in the store, and other nodes read it from there.
 /// </summary>
 internal sealed class BrokerOutbox
 {
@@ -20,24 +21,25 @@ internal sealed class BrokerOutbox
     /// <summary>Bytes waiting now.</summary>
     public long Bytes => Interlocked.Read(ref _bytes);
 
-    /// <summary>Queues one encoded envelope; false when it would pass the bound or the outbox is closed.</summary>
-    public bool TryAdd(string address, byte[] payload)
+    /// <summary>Queues one encoded envelope; null when it would pass the bound or the outbox is closed, else the task of its writing.</summary>
+    public Task? TryAdd(string address, byte[] payload)
     {
         // One envelope larger than the whole bound still goes when nothing else waits.
         var total = Interlocked.Add(ref _bytes, payload.Length);
         if (total > _maxBytes && total != payload.Length)
         {
             Interlocked.Add(ref _bytes, -payload.Length);
-            return false;
+            return null;
         }
 
-        if (!_items.Writer.TryWrite(new Item(address, payload)))
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_items.Writer.TryWrite(new Item(address, payload, written)))
         {
             Interlocked.Add(ref _bytes, -payload.Length);
-            return false;
+            return null;
         }
 
-        return true;
+        return written.Task;
     }
 
     /// <summary>Each queued item once, in order, until <see cref="Complete"/>; its bytes are released as it is taken.</summary>
@@ -53,6 +55,11 @@ internal sealed class BrokerOutbox
     /// <summary>Refuses further items; the reader finishes with what is queued.</summary>
     public void Complete() => _items.Writer.TryComplete();
 
-    /// <summary>An encoded envelope and where it goes (a routing key or a subject).</summary>
-    public readonly record struct Item(string Address, byte[] Payload);
+    /// <summary>An encoded envelope, where it goes (a routing key or a subject), and what its publisher awaits.</summary>
+    public readonly record struct Item(string Address, byte[] Payload, TaskCompletionSource Written)
+    {
+        public void Succeed() => Written.TrySetResult();
+
+        public void Fail(string reason) => Written.TrySetException(new BrokerUnavailableException(reason));
+    }
 }

@@ -1,5 +1,7 @@
 using Parley.Redis;
 using Parley.Server.Broker;
+using Parley.Server.Broker.Nats;
+using Parley.Server.Broker.RabbitMq;
 using Parley.Server.Cluster;
 using Parley.Server.Limits;
 using Parley.Server.Options;
@@ -9,9 +11,10 @@ using Parley.Server.Store;
 namespace Parley.Server.Hosting;
 
 /// <summary>
-/// Cluster mode: PostgreSQL holds every message; Redis carries fan-out, presence, connection
-/// slots, tenant publish rates and the node registry, all of which may be lost. A node starts only when both answer;
-/// afterwards either may come and go, and health reports it.
+/// Cluster mode: PostgreSQL holds every message; Redis carries presence, connection slots, tenant
+/// publish rates and the node registry, all of which may be lost, and the fan-out between nodes
+/// unless <see cref="BrokerOptions.Kind"/> names RabbitMQ or NATS for it. A node starts only when
+/// every one of them answers; afterwards any may come and go, and health reports it.
 /// </summary>
 internal static class ClusterBackends
 {
@@ -29,10 +32,30 @@ internal static class ClusterBackends
         var subscriber = await RedisSubscriber.ConnectAsync(redisOptions, loggers.CreateLogger<RedisSubscriber>(), metrics, cancellationToken);
         services.AddSingleton(connection);
         services.AddSingleton(subscriber);
-        services.AddSingleton<IBroker>(sp => new RedisBroker(connection, subscriber, prefix, sp.GetRequiredService<ILogger<RedisBroker>>()));
+        await AddBrokerAsync(services, options, loggers, connection, subscriber, cancellationToken);
         services.AddSingleton<IPresenceStore>(new RedisPresenceStore(connection, prefix));
         services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(connection, prefix));
         services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(connection, prefix, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(connection, prefix));
+    }
+
+    /// <summary>The broker <see cref="BrokerOptions.Kind"/> names, connected now; the container disposes it.</summary>
+    private static async Task AddBrokerAsync(IServiceCollection services, ParleyOptions options, ILoggerFactory loggers, RedisConnection connection, RedisSubscriber subscriber, CancellationToken cancellationToken)
+    {
+        var broker = options.Broker;
+        switch (broker.ParsedKind)
+        {
+            case BrokerKind.RabbitMq:
+                var rabbit = await RabbitMqBroker.ConnectAsync(broker.RabbitMq, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<RabbitMqBroker>(), cancellationToken);
+                services.AddSingleton<IBroker>(_ => rabbit);
+                break;
+            case BrokerKind.Nats:
+                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken);
+                services.AddSingleton<IBroker>(_ => nats);
+                break;
+            default:
+                services.AddSingleton<IBroker>(sp => new RedisBroker(connection, subscriber, options.Redis.KeyPrefix, sp.GetRequiredService<ILogger<RedisBroker>>()));
+                break;
+        }
     }
 }

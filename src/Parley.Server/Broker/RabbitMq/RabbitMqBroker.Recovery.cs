@@ -100,6 +100,7 @@ internal sealed partial class RabbitMqBroker
             if (!IsConnected)
             {
                 _droppedWhileDown++;
+                item.Fail("RabbitMQ was disconnected before the publish was sent.");
                 continue;
             }
 
@@ -116,10 +117,13 @@ internal sealed partial class RabbitMqBroker
                 }
 
                 await channel.BasicPublishAsync(_options.Exchange, item.Address, mandatory: false, item.Payload);
+                item.Succeed();
             }
-            catch (Exception e) when (e is RabbitMQ.Client.Exceptions.RabbitMQClientException or IOException or InvalidOperationException)
+            catch (Exception e)
             {
+                // Whatever went wrong, the loop goes on: one lost publish is filled from the store.
                 _droppedWhileDown++;
+                item.Fail("The publish to RabbitMQ failed: " + e.Message);
                 RabbitMqBrokerLog.PublishFailed(_logger, e);
             }
         }

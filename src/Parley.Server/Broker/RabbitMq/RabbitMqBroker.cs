@@ -14,9 +14,9 @@ namespace Parley.Server.Broker.RabbitMq;
 /// Guarantees: publishes leave through one loop (<see cref="BrokerOutbox"/>) on one channel in the
 /// order they were made, and RabbitMQ keeps a queue's order, so envelopes of one publisher arrive
 /// in publish order per topic; deliveries come from one consumer one at a time, so a sink is never
-/// called concurrently. <see cref="PublishAsync"/> never waits for the broker: while disconnected
-/// it throws <see cref="BrokerUnavailableException"/> at once, and past the outbox's bound it
-/// refuses. At most <see cref="RabbitMqOptions.Prefetch"/> deliveries are unacknowledged at once.
+/// called concurrently. Starting <see cref="PublishAsync"/> never waits for the broker: while
+/// disconnected it fails with <see cref="BrokerUnavailableException"/> at once, and past the
+/// outbox's bound it refuses; its task completes once the envelope is written to the broker. At most <see cref="RabbitMqOptions.Prefetch"/> deliveries are unacknowledged at once.
 /// The node's own publishes come back to it like anyone's (its dispatcher ignores its own echo by
 /// origin, as with Redis).
 /// </para>
@@ -116,8 +116,7 @@ internal sealed partial class RabbitMqBroker : IBroker
         }
 
         return _outbox.TryAdd(RoutingKey(topic), EnvelopeCodec.Encode(envelope))
-            ? Task.CompletedTask
-            : Task.FromException(new BrokerUnavailableException($"The RabbitMQ outbox holds {_outbox.Bytes} bytes; the publish was not sent."));
+            ?? Task.FromException(new BrokerUnavailableException($"The RabbitMQ outbox holds {_outbox.Bytes} bytes; the publish was not sent."));
     }
 
     public async Task SubscribeAsync(string topic, IEnvelopeSink sink, CancellationToken cancellationToken)
