@@ -21,8 +21,14 @@ public sealed class RabbitMqServer
     {
         var server = await LocalRabbitMq.StartAsync();
 
-        // Process exit allows no long cleanup: stop the broker (SIGTERM, then SIGKILL) and its epmd.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        // Process exit allows no long cleanup: kill the broker and its epmd at once, then remove its
+        // directory once they have let go of it (two seconds at most).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            server.KillNow();
+            // Synchronous on purpose: a ProcessExit handler cannot await, and the wait is bounded.
+            TemporaryDirectory.DeleteAsync(server.Directory).GetAwaiter().GetResult();
+        };
         return server;
     }
 }
