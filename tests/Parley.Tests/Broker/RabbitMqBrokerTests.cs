@@ -12,12 +12,11 @@ namespace Parley.Tests.Broker;
 /// of its own, plus what only a broker that can restart brings: every binding restored after it.
 /// </summary>
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqBrokerTests : BrokerSpec
+public sealed class RabbitMqBrokerTests(RabbitMqServer rabbit) : BrokerSpec
 {
     private readonly string _exchange = RabbitMqServer.UniqueExchange();
-    private LocalRabbitMq _server = null!;
 
-    public override async Task InitializeAsync() => _server = await RabbitMqServer.SharedAsync();
+    private LocalRabbitMq Server => rabbit.Server;
 
     [Fact]
     public async Task After_a_rabbitmq_restart_every_binding_is_restored_each_sink_is_told_once_and_delivery_resumes()
@@ -31,7 +30,7 @@ public sealed class RabbitMqBrokerTests : BrokerSpec
         await b.SubscribeAsync(dropped, gone, default);
         await b.UnsubscribeAsync(dropped, default);
 
-        await _server.RestartAsync();
+        await Server.RestartAsync();
 
         await Eventually.TrueAsync(() => shared.Reconnects == 1 && alone.Reconnects == 1, "every sink heard that the broker reconnected", TimeSpan.FromSeconds(60));
         await Eventually.TrueAsync(() => a.IsConnected && b.IsConnected, "both nodes are connected again", TimeSpan.FromSeconds(60));
@@ -102,7 +101,7 @@ public sealed class RabbitMqBrokerTests : BrokerSpec
 
     private async Task<RabbitMqBroker> ConnectAsync(string exchange)
     {
-        var options = new RabbitMqOptions { Url = _server.Url, Exchange = exchange, ReconnectDelay = TimeSpan.FromMilliseconds(250) };
+        var options = new RabbitMqOptions { Url = Server.Url, Exchange = exchange, ReconnectDelay = TimeSpan.FromMilliseconds(250) };
         return await RabbitMqBroker.ConnectAsync(options, 16 * 1024 * 1024, "spec", NullLogger<RabbitMqBroker>.Instance, default);
     }
 }

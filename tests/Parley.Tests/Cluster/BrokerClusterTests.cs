@@ -78,14 +78,13 @@ public abstract class BrokerClusterTests(ITestOutputHelper output)
 
 /// <summary>The cluster suite on the run's shared RabbitMQ, each cluster on an exchange of its own.</summary>
 [Collection(RabbitMqCollection.Name)]
-public sealed class RabbitMqClusterTests(ITestOutputHelper output) : BrokerClusterTests(output)
+public sealed class RabbitMqClusterTests(RabbitMqServer rabbit, ITestOutputHelper output) : BrokerClusterTests(output)
 {
     protected override string BrokerName => "rabbitmq";
 
     protected override async Task<LocalCluster> StartClusterAsync()
     {
-        var server = await RabbitMqServer.SharedAsync();
-        return await TestCluster.StartAsync(broker: BrokerKind.RabbitMq, brokerUrl: server.Url, settings: new Dictionary<string, string>
+        return await TestCluster.StartAsync(broker: BrokerKind.RabbitMq, brokerUrl: rabbit.Server.Url, settings: new Dictionary<string, string>
         {
             ["Parley:Broker:RabbitMq:Exchange"] = RabbitMqServer.UniqueExchange(),
             ["Parley:Broker:RabbitMq:ReconnectDelay"] = "00:00:00.250",
@@ -94,10 +93,9 @@ public sealed class RabbitMqClusterTests(ITestOutputHelper output) : BrokerClust
 
     protected override async Task RestartBrokerAsync(LocalCluster cluster, Func<Task> whileDown)
     {
-        var server = await RabbitMqServer.SharedAsync();
-        await server.StopAsync();
+        await rabbit.Server.StopAsync();
         await whileDown();
-        await server.StartAgainAsync();
+        await rabbit.Server.StartAgainAsync();
     }
 }
 

@@ -3,39 +3,35 @@ using Parley.Server.Cluster.Local;
 namespace Parley.Tests.Support;
 
 /// <summary>
-/// The one RabbitMQ server of a test run, started by the product's <see cref="LocalRabbitMq"/> on
-/// first use: it takes seconds to boot, so every RabbitMQ test shares it, isolated by an exchange
-/// of its own. The tests that use it are in the <see cref="RabbitMqCollection"/>, so they run one
-/// after another and one of them may restart it without disturbing the others.
+/// The one RabbitMQ server of a test run, started by the product's <see cref="LocalRabbitMq"/>: it
+/// takes seconds to boot, so every RabbitMQ test shares it (a fixture of the
+/// <see cref="RabbitMqCollection"/>), isolated by an exchange of its own. The collection's tests run
+/// one after another, so one of them may restart the server without disturbing the others. It is
+/// stopped, with its epmd, and its directory removed once the collection has run.
 /// </summary>
-public sealed class RabbitMqServer
+public sealed class RabbitMqServer : IAsyncLifetime
 {
-    private static readonly Lazy<Task<LocalRabbitMq>> Shared = new(StartSharedAsync);
+    private LocalRabbitMq? _server;
 
-    public static Task<LocalRabbitMq> SharedAsync() => Shared.Value;
+    public LocalRabbitMq Server => _server ?? throw new InvalidOperationException("The shared RabbitMQ is not started.");
 
     /// <summary>An exchange name no other test uses.</summary>
     public static string UniqueExchange() => "test-" + Guid.NewGuid().ToString("N");
 
-    private static async Task<LocalRabbitMq> StartSharedAsync()
-    {
-        var server = await LocalRabbitMq.StartAsync();
+    public async Task InitializeAsync() => _server = await LocalRabbitMq.StartAsync();
 
-        // Process exit allows no long cleanup: kill the broker and its epmd at once, then remove its
-        // directory once they have let go of it (two seconds at most).
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
         {
-            server.KillNow();
-            // Synchronous on purpose: a ProcessExit handler cannot await, and the wait is bounded.
-            TemporaryDirectory.DeleteAsync(server.Directory).GetAwaiter().GetResult();
-        };
-        return server;
+            await _server.DisposeAsync();
+        }
     }
 }
 
 /// <summary>The tests that use the shared RabbitMQ server: one at a time, since some restart it.</summary>
 [CollectionDefinition(Name)]
-public sealed class RabbitMqCollection
+public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqServer>
 {
     public const string Name = "RabbitMQ";
 }

@@ -148,25 +148,6 @@ public sealed class LocalRabbitMq : IAsyncDisposable
         _process = null;
     }
 
-    /// <summary>
-    /// SIGKILL to the VM and its script, and epmd told to exit, at once and without waiting: for a
-    /// process that is exiting and has no time for a graceful stop. The directory stays.
-    /// </summary>
-    public void KillNow()
-    {
-        if (BrokerProcessId is { } beam)
-        {
-            LocalProcess.SignalProcess(beam, LocalProcess.Signals.Kill);
-        }
-
-        if (_process is { HasExited: false })
-        {
-            _process.Kill();
-        }
-
-        StopEpmd();
-    }
-
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync();
