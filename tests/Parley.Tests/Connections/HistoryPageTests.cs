@@ -1,6 +1,6 @@
-using Parley.Server.Connections;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Connections;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Connections;
 

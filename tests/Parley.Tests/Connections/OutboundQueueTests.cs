@@ -1,4 +1,4 @@
-using Parley.Server.Connections;
+using Parley.Node.Connections;
 
 namespace Parley.Tests.Connections;
 

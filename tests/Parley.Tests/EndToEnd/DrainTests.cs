@@ -1,4 +1,4 @@
-using Parley.Server.Hosting;
+using Parley.Node.Hosting;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Parley.Server.Observability;
+using Parley.Node.Observability;
 
 namespace Parley.Tests.Observability;
 

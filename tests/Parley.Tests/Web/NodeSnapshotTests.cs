@@ -1,4 +1,4 @@
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Web;

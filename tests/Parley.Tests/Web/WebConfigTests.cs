@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Parley.Server.Hosting;
+using Parley.Node.Hosting;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Web;
