@@ -18,7 +18,7 @@ namespace Parley.Node.Connections;
 /// byte budget is the connection's whole outbound budget: the WebSocket's own pongs waiting
 /// behind a stalled write are charged to it too (<see cref="IOutboundBudget"/>).
 /// </summary>
-internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget
+internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, IStreamMember
 {
     /// <summary>
     /// How long a close handshake may take before the socket is aborted (plus <see cref="FlushGrace"/>

@@ -3,6 +3,7 @@ using Parley.Node.Limits;
 using Parley.Node.Options;
 using Parley.Node.Presence;
 using Parley.Node.Protocol;
+using Parley.Node.Publishing;
 using Parley.Node.Rooms;
 
 namespace Parley.Node.Connections;
@@ -99,9 +100,9 @@ internal sealed class ConnectionSupervisor(
 
             // A member still catching up has not been added to presence yet: its join adds it.
             var rooms = connections
-                .SelectMany(c => c.JoinedRooms.Values.ToList().Where(s => s.Buffer is null).Select(s => (Subscription: s, Member: new PresenceMember(c.Principal.User, c.Id))))
+                .SelectMany(c => c.JoinedRooms.Values.ToList().Where(s => s.Buffer is null).Select(s => (Connection: c, Subscription: s, Member: new PresenceMember(c.Principal.User, c.Id))))
                 .GroupBy(x => x.Subscription.Stream);
-            var lostMembers = new List<StreamSubscription>();
+            var lostMembers = new List<(ClientConnection Connection, StreamSubscription Subscription)>();
             foreach (var room in rooms)
             {
                 var members = room.ToList();
@@ -109,7 +110,7 @@ internal sealed class ConnectionSupervisor(
                 if (missing.Count > 0)
                 {
                     var lost = missing.ToHashSet();
-                    lostMembers.AddRange(members.Where(x => lost.Contains(x.Member)).Select(x => x.Subscription));
+                    lostMembers.AddRange(members.Where(x => lost.Contains(x.Member)).Select(x => (x.Connection, x.Subscription)));
                 }
             }
 
@@ -150,26 +151,26 @@ internal sealed class ConnectionSupervisor(
     /// join does (a user who was absent from the room's list is announced as joined). A member
     /// that left meanwhile is taken out again, as a leave does.
     /// </summary>
-    private async Task RestorePresenceAsync(IReadOnlyList<StreamSubscription> subscriptions, CancellationToken cancellationToken)
+    private async Task RestorePresenceAsync(IReadOnlyList<(ClientConnection Connection, StreamSubscription Subscription)> subscriptions, CancellationToken cancellationToken)
     {
         SupervisorLog.RestoringPresence(logger, subscriptions.Count);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = RestoreParallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(subscriptions.Where(IsMember), parallel, async (subscription, _) =>
+        await Parallel.ForEachAsync(subscriptions.Where(IsMember), parallel, async (entry, _) =>
         {
-            var member = new PresenceMember(subscription.Connection.Principal.User, subscription.Connection.Id);
-            await tracker.JoinedAsync(subscription.Stream, member);
-            if (!IsMember(subscription))
+            var member = new PresenceMember(entry.Connection.Principal.User, entry.Connection.Id);
+            await tracker.JoinedAsync(entry.Subscription.Stream, member);
+            if (!IsMember(entry))
             {
-                await tracker.LeftAsync(subscription.Stream, member);
+                await tracker.LeftAsync(entry.Subscription.Stream, member);
             }
         });
     }
 
     /// <summary>True while the subscription's connection is open and still holds it.</summary>
-    private static bool IsMember(StreamSubscription subscription)
-        => !subscription.Connection.IsClosing
-            && subscription.Connection.JoinedRooms.TryGetValue(subscription.Stream.Name, out var current)
-            && ReferenceEquals(current, subscription);
+    private static bool IsMember((ClientConnection Connection, StreamSubscription Subscription) entry)
+        => !entry.Connection.IsClosing
+            && entry.Connection.JoinedRooms.TryGetValue(entry.Subscription.Stream.Name, out var current)
+            && ReferenceEquals(current, entry.Subscription);
 }
 
 internal static partial class SupervisorLog

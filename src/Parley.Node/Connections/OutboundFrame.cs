@@ -1,14 +1,6 @@
+using Parley.Node.Rooms;
+
 namespace Parley.Node.Connections;
-
-/// <summary>How a queued frame is treated when a connection's queue is full.</summary>
-internal enum FrameClass : byte
-{
-    /// <summary>Replies, acks and durable messages: never dropped; overflow closes the connection as a slow consumer.</summary>
-    MustDeliver,
-
-    /// <summary>Signals and presence events: dropped first when the queue is full.</summary>
-    Ephemeral,
-}
 
 /// <summary>An encoded frame waiting in a connection's queue. The bytes may be shared with other connections.</summary>
 internal readonly record struct OutboundFrame(ReadOnlyMemory<byte> Data, FrameClass Class);

@@ -1,3 +1,5 @@
+using Parley.Node.Rooms;
+
 namespace Parley.Node.Connections;
 
 /// <summary>What happened to a frame offered to a full or open queue.</summary>

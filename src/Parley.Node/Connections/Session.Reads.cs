@@ -1,4 +1,5 @@
 using Parley.Node.Protocol;
+using Parley.Node.Rooms;
 using Parley.Node.Store;
 using Parley.Node.Tenancy;
 
@@ -6,15 +7,6 @@ namespace Parley.Node.Connections;
 
 internal sealed partial class Session
 {
-    /// <summary>
-    /// Default and largest page of a history read, part of the protocol (docs/protocol.md): fifty
-    /// fills a screen of chat; five hundred bounds what one request costs the store.
-    /// </summary>
-    public const int DefaultHistoryLimit = 50, MaxHistoryLimit = 500;
-
-    /// <summary>Bytes a message adds to a page besides its body, id and sender: field names, sequence, timestamp.</summary>
-    private const int MessageOverheadBytes = 96;
-
     private async Task HistoryAsync(ClientFrame frame, CancellationToken cancellationToken)
     {
         var stream = frame.Inbox && frame.Room is null ? connection.Inbox : AllowedRoom(frame);
@@ -24,44 +16,9 @@ internal sealed partial class Session
             throw new ProtocolException(ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
         }
 
-        var (head, messages) = await ReadHistoryAsync(services.Store, stream, frame.Before, frame.After, frame.Limit, cancellationToken);
-        messages = FitPage(messages, services.Options.Limits.MaxHistoryPageBytes, newest: frame.After is null);
+        var (head, messages) = await HistoryPage.ReadAsync(services.Store, stream, frame.Before, frame.After, frame.Limit, cancellationToken);
+        messages = HistoryPage.Fit(messages, services.Options.Limits.MaxHistoryPageBytes, newest: frame.After is null);
         Reply(ServerFrames.History(frame.Rid, stream, head, messages));
-    }
-
-    /// <summary>
-    /// The longest run of <paramref name="messages"/> (ascending) within <paramref name="maxBytes"/>,
-    /// never fewer than one: the newest ones when paging backwards, so the client pages on with
-    /// <c>before</c> the oldest it got; the oldest ones when paging forwards (<c>after</c>).
-    /// </summary>
-    public static IReadOnlyList<StoredMessage> FitPage(IReadOnlyList<StoredMessage> messages, long maxBytes, bool newest)
-    {
-        long bytes = 0;
-        var kept = 0;
-        while (kept < messages.Count)
-        {
-            var message = messages[newest ? messages.Count - 1 - kept : kept];
-            bytes += message.Body.Length + message.MessageId.Length + message.Sender.Length + MessageOverheadBytes;
-            if (bytes > maxBytes && kept > 0)
-            {
-                break;
-            }
-
-            kept++;
-        }
-
-        if (kept == messages.Count)
-        {
-            return messages;
-        }
-
-        var page = new StoredMessage[kept];
-        for (var i = 0; i < kept; i++)
-        {
-            page[i] = messages[newest ? messages.Count - kept + i : i];
-        }
-
-        return page;
     }
 
     private async Task PresenceAsync(ClientFrame frame, CancellationToken cancellationToken)
@@ -69,22 +26,5 @@ internal sealed partial class Session
         var room = AllowedRoom(frame);
         var users = await services.PresenceStore.ListAsync(room, cancellationToken);
         Reply(ServerFrames.PresenceList(frame.Rid, room.Name, users));
-    }
-
-    /// <summary>One page of history, shared by the <c>history</c> op and the HTTP API.</summary>
-    public static async Task<(StreamHead Head, IReadOnlyList<StoredMessage> Messages)> ReadHistoryAsync(
-        IMessageStore store, StreamId stream, long? before, long? after, int? limit, CancellationToken cancellationToken)
-    {
-        if (before is not null && after is not null)
-        {
-            throw new ProtocolException(ErrorCodes.BadFrame, "Give at most one of 'before' and 'after'.");
-        }
-
-        var count = Math.Clamp(limit ?? DefaultHistoryLimit, 1, MaxHistoryLimit);
-        var head = await store.GetHeadAsync(stream, cancellationToken);
-        var messages = after is not null
-            ? await store.ReadAfterAsync(stream, after.Value, count, cancellationToken)
-            : await store.ReadBeforeAsync(stream, before ?? long.MaxValue, count, cancellationToken);
-        return (head, messages);
     }
 }

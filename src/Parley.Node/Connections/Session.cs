@@ -1,6 +1,7 @@
 using Parley.Node.Auth;
 using Parley.Node.Limits;
 using Parley.Node.Protocol;
+using Parley.Node.Rooms;
 using Parley.Node.Store;
 using Parley.Node.Tenancy;
 

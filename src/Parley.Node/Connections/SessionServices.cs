@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Parley.Node.Auth;
-using Parley.Node.Hosting;
+using Parley.Node.Cluster;
 using Parley.Node.Limits;
 using Parley.Node.Options;
 using Parley.Node.Presence;

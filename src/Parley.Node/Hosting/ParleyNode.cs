@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 using Parley.Node.Auth;
 using Parley.Node.Broker;
 using Parley.Node.Cluster;
-using Parley.Node.Connections;
 using Parley.Node.Connections.Upgrade;
+using Parley.Node.Connections;
 using Parley.Node.Hosting.Transport;
 using Parley.Node.Http;
 using Parley.Node.Limits;
@@ -12,6 +12,7 @@ using Parley.Node.Options;
 using Parley.Node.Presence;
 using Parley.Node.Publishing;
 using Parley.Node.Rooms;
+using Parley.Node.Status;
 using Parley.Node.Store;
 using Parley.Node.Web;
 
@@ -213,6 +214,7 @@ public static class ParleyNode
         services.AddSingleton<AdmissionGate>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<SessionServices>();
+        services.AddSingleton<ConnectionServer>();
         services.AddSingleton<WebSocketEndpoint>();
         services.AddSingleton<DirectUpgrade>();
         services.AddSingleton<DrainState>();

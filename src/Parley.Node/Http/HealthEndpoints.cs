@@ -1,6 +1,6 @@
 using Parley.Node.Broker;
+using Parley.Node.Cluster;
 using Parley.Node.Connections;
-using Parley.Node.Hosting;
 using Parley.Node.Observability;
 using Parley.Node.Store;
 

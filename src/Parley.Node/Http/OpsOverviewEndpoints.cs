@@ -4,6 +4,7 @@ using Parley.Node.Broker;
 using Parley.Node.Cluster;
 using Parley.Node.Options;
 using Parley.Node.Protocol;
+using Parley.Node.Status;
 using Parley.Node.Store;
 
 namespace Parley.Node.Http;

@@ -1,10 +1,11 @@
 using System.Buffers;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Parley.Node.Auth;
 using Parley.Node.Connections;
 using Parley.Node.Presence;
 using Parley.Node.Protocol;
+using Parley.Node.Rooms;
 using Parley.Node.Store;
 using Parley.Node.Tenancy;
 
@@ -52,8 +53,8 @@ internal static class ReadEndpoints
                 return HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
             }
 
-            var (head, messages) = await Session.ReadHistoryAsync(store, stream, before, after, limit, context.RequestAborted);
-            messages = Session.FitPage(messages, session.Options.Limits.MaxHistoryPageBytes, newest: after is null);
+            var (head, messages) = await HistoryPage.ReadAsync(store, stream, before, after, limit, context.RequestAborted);
+            messages = HistoryPage.Fit(messages, session.Options.Limits.MaxHistoryPageBytes, newest: after is null);
             var buffer = new ArrayBufferWriter<byte>();
             using (var w = new Utf8JsonWriter(buffer))
             {

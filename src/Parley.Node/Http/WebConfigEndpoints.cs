@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
+using Parley.Node.Cluster;
 using Parley.Node.Connections.Upgrade;
-using Parley.Node.Hosting;
 using Parley.Node.Options;
 using Parley.Node.Web;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Parley.Node.Tenancy;
 
 namespace Parley.Node.Options;
 

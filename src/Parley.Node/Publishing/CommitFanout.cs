@@ -1,5 +1,5 @@
 using Parley.Node.Broker;
-using Parley.Node.Hosting;
+using Parley.Node.Cluster;
 using Parley.Node.Protocol;
 using Parley.Node.Rooms;
 using Parley.Node.Store;

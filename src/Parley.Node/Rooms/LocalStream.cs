@@ -1,5 +1,4 @@
 using Parley.Node.Broker;
-using Parley.Node.Connections;
 using Parley.Node.Tenancy;
 
 namespace Parley.Node.Rooms;
@@ -135,9 +134,9 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         var sent = 0;
         foreach (var member in members)
         {
-            if (member.Buffer is null && member.Connection.Id != envelope.Exclude)
+            if (member.Buffer is null && member.Member.Id != envelope.Exclude)
             {
-                member.Connection.Send(envelope.Frame, FrameClass.Ephemeral);
+                member.Member.Send(envelope.Frame, FrameClass.Ephemeral);
                 sent++;
             }
         }
@@ -234,7 +233,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
             // close it as a slow consumer instead; it resumes from its last sequence.
             if (member.Buffer.Count >= MaxReplayBuffer)
             {
-                member.Connection.Close(Protocol.CloseReason.SlowConsumer, flush: false);
+                member.Member.Close(Protocol.CloseReason.SlowConsumer, flush: false);
                 return;
             }
 
@@ -243,7 +242,7 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         else if (envelope.Seq > member.LastSeq)
         {
             member.LastSeq = envelope.Seq;
-            member.Connection.Send(envelope.Frame, FrameClass.MustDeliver);
+            member.Member.Send(envelope.Frame, FrameClass.MustDeliver);
             metrics.Delivered(1);
         }
     }

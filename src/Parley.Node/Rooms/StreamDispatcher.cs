@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Parley.Node.Broker;
-using Parley.Node.Connections;
-using Parley.Node.Hosting;
+using Parley.Node.Cluster;
 using Parley.Node.Protocol;
 using Parley.Node.Store;
 using Parley.Node.Tenancy;
@@ -331,7 +330,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
     private async Task ReplayAsync(StreamSubscription subscription, long head, CancellationToken cancellationToken)
     {
-        var connection = subscription.Connection;
+        var member = subscription.Member;
         while (subscription.LastSeq < head)
         {
             var page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
@@ -347,13 +346,13 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                     return;
                 }
 
-                await connection.WaitForQueueRoomAsync(cancellationToken);
-                connection.Send(MessageFrames.Encode(subscription.Stream, message), FrameClass.MustDeliver);
+                await member.WaitForQueueRoomAsync(cancellationToken);
+                member.Send(MessageFrames.Encode(subscription.Stream, message), FrameClass.MustDeliver);
                 subscription.LastSeq = message.Seq;
 
                 // The read loop waits for this replay, so the client's own frames (its pongs) stay
                 // unread until it ends: a client reading the replay, which frees queue room, is active.
-                connection.Touch();
+                member.Touch();
             }
         }
     }

@@ -1,16 +1,15 @@
 using Parley.Node.Broker;
-using Parley.Node.Connections;
 using Parley.Node.Tenancy;
 
 namespace Parley.Node.Rooms;
 
 /// <summary>
-/// One connection's membership in one stream (a room, or its user's inbox). Mutated only under
+/// One member's membership in one stream (a room, or its user's inbox). Mutated only under
 /// the owning <see cref="LocalStream"/>'s lock once attached.
 /// </summary>
-internal sealed class StreamSubscription(ClientConnection connection, StreamId stream)
+internal sealed class StreamSubscription(IStreamMember member, StreamId stream)
 {
-    public ClientConnection Connection { get; } = connection;
+    public IStreamMember Member { get; } = member;
 
     public StreamId Stream { get; } = stream;
 

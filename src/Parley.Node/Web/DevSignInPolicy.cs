@@ -1,9 +1,9 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Options;
 using Parley.Node.Auth;
-using Parley.Node.Hosting;
+using Parley.Node.Cluster;
 using Parley.Node.Options;
 
 namespace Parley.Node.Web;

@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Parley.Node.Cluster;
 using Parley.Node.Hosting;
 using Parley.Tests.Browser.Support;
 using Parley.Tests.Support;

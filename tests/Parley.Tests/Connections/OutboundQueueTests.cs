@@ -1,4 +1,5 @@
 using Parley.Node.Connections;
+using Parley.Node.Rooms;
 
 namespace Parley.Tests.Connections;
 

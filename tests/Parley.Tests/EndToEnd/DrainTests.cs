@@ -1,3 +1,4 @@
+using Parley.Node.Connections;
 using Parley.Node.Hosting;
 using Parley.Tests.Support;
 

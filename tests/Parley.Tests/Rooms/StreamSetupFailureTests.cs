@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Redis;
 using Parley.Node.Auth;
 using Parley.Node.Broker;
+using Parley.Node.Cluster;
 using Parley.Node.Connections;
 using Parley.Node.Hosting;
 using Parley.Node.Limits;
 using Parley.Node.Rooms;
 using Parley.Node.Store;
 using Parley.Node.Tenancy;
+using Parley.Redis;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Rooms;

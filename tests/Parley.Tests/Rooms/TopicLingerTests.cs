@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Node.Auth;
 using Parley.Node.Broker;
+using Parley.Node.Cluster;
 using Parley.Node.Connections;
 using Parley.Node.Hosting;
 using Parley.Node.Limits;

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
+using Parley.Node.Cluster;
 using Parley.Node.Hosting;
 using Parley.Tests.Support;
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
-using Parley.Node.Hosting;
 using Parley.Node.Limits;
 using Parley.Node.Options;
 
@@ -16,13 +15,13 @@ namespace Parley.Node.Connections.Upgrade;
 /// and timeouts, about 5 KB a connection) are then never created or held for the connection's
 /// life. Everything else on the connection, and an upgrade this cannot take whole from the first
 /// read (split across packets, unusual headers, refused by admission or drain, TLS), goes on to
-/// the HTTP pipeline unread, where <see cref="WebSocketEndpoint.HandleAsync"/> serves it the same way.
+/// the HTTP pipeline unread, where the HTTP endpoint admits it the same way and <see cref="ConnectionServer"/> serves it.
 /// Every connection starts here, so this is where the request-head deadline
 /// (<c>Limits:RequestHeadTimeout</c>) begins: a connection that sends nothing, or only part of an
 /// upgrade's head, within it is closed (408 for a partial head), and one whose head goes on to the
 /// HTTP pipeline meets Kestrel's request-headers timeout of the same length.
 /// </summary>
-internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate admission, DrainState drain, IOptions<ParleyOptions> options)
+internal sealed class DirectUpgrade(ConnectionServer server, AdmissionGate admission, DrainState drain, IOptions<ParleyOptions> options)
 {
     public const string Path = "/v1/ws";
 
@@ -85,7 +84,7 @@ internal sealed class DirectUpgrade(WebSocketEndpoint endpoint, AdmissionGate ad
         var socket = WebSocket.CreateFromStream(coalescing, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         try
         {
-            var serving = endpoint.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed, abortWakesReads: true);
+            var serving = server.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed, abortWakesReads: true);
             bearer = null; // not kept for the connection's life
             await serving;
         }

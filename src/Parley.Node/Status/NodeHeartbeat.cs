@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
-using Parley.Node.Hosting;
+using Parley.Node.Cluster;
 using Parley.Node.Options;
 
-namespace Parley.Node.Cluster;
+namespace Parley.Node.Status;
 
 /// <summary>
 /// Announces this node in the registry at start and on every heartbeat interval, with the

@@ -3,7 +3,7 @@ using Parley.Node.Connections;
 using Parley.Node.Rooms;
 using Parley.Node.Store;
 
-namespace Parley.Node.Observability;
+namespace Parley.Node.Status;
 
 /// <summary>
 /// Running totals of this node since it started, for the operator's overview and the heartbeat:

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
-using Parley.Node.Connections;
 using Parley.Node.Options;
 using Parley.Node.Protocol;
+using Parley.Node.Rooms;
 
-namespace Parley.Node.Hosting;
+namespace Parley.Node.Connections;
 
 /// <summary>
 /// On SIGTERM, before Kestrel stops: readiness turns 503 and admission refuses upgrades; every

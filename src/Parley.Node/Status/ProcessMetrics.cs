@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Parley.Node.Observability;
+namespace Parley.Node.Status;
 
 /// <summary>Instruments of the node's process and runtime (meter <c>Parley.Process</c>), read at scrape time.</summary>
 internal sealed class ProcessMetrics : IDisposable

@@ -1,8 +1,8 @@
+using Parley.Node.Cluster;
 using Parley.Node.Connections;
-using Parley.Node.Hosting;
 using Parley.Node.Observability;
 
-namespace Parley.Node.Cluster;
+namespace Parley.Node.Status;
 
 /// <summary>This node's <see cref="NodeInfo"/> with its <see cref="NodeStats"/> as of now: what the heartbeat announces and what the overview shows for the node answering it.</summary>
 internal sealed class NodeSnapshot(NodeIdentity node, ConnectionRegistry connections, DrainState drain, NodeCounters counters, TimeProvider clock)

@@ -1,4 +1,4 @@
-namespace Parley.Node.Hosting;
+namespace Parley.Node.Cluster;
 
 /// <summary>Which node this is, since when, and in which mode; shown in frames, envelopes and health.</summary>
 internal sealed record NodeIdentity(string Id, DateTimeOffset StartedAt, NodeMode Mode)

@@ -1,18 +1,17 @@
 using System.Net.WebSockets;
 using Parley.Node.Auth;
-using Parley.Node.Http;
-using Parley.Node.Hosting;
 using Parley.Node.Limits;
 using Parley.Node.Protocol;
+using Parley.Node.Rooms;
 
 namespace Parley.Node.Connections;
 
 /// <summary>
-/// <c>/v1/ws</c>: admission before the upgrade, the <c>connect</c> handshake, then the read loop.
-/// Until <c>connected</c> is sent the socket is closed with a close code on any problem; after
-/// it, problems are <c>error</c> frames and the connection stays up.
+/// Serves a client's WebSocket from the <c>connect</c> handshake to its close. Until
+/// <c>connected</c> is sent the socket is closed with a close code on any problem; after it,
+/// problems are <c>error</c> frames and the connection stays up.
 /// </summary>
-internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate admission, DrainState drain)
+internal sealed class ConnectionServer(SessionServices services, DrainState drain)
 {
     /// <summary>
     /// How long a close handshake during the connect phase may take. A guard on the socket's own
@@ -21,38 +20,9 @@ internal sealed class WebSocketEndpoint(SessionServices services, AdmissionGate 
     /// </summary>
     private static readonly TimeSpan HandshakeCloseTimeout = TimeSpan.FromSeconds(2);
 
-    public async Task HandleAsync(HttpContext context)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            await HttpErrors.WriteAsync(context, StatusCodes.Status400BadRequest, ErrorCodes.BadRequest, "This endpoint takes WebSocket upgrades only.");
-            return;
-        }
-
-        var retryAfter = 1;
-        if (drain.IsDraining || !admission.TryAdmit(out retryAfter))
-        {
-            if (!drain.IsDraining)
-            {
-                services.Metrics.LimitRefusal("admission");
-            }
-
-            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            await HttpErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "unavailable", "The node is not admitting connections now; retry after the delay.");
-            return;
-        }
-
-        var bearer = BearerToken.From(context.Request);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
-        var coalescing = (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream;
-        var serving = ServeAsync(socket, coalescing, bearer, context.RequestAborted);
-        bearer = null; // not kept for the connection's life
-        await serving;
-    }
-
     /// <summary>
     /// Runs an accepted WebSocket from the <c>connect</c> handshake to its end, whichever way it
-    /// was upgraded (here, or by <see cref="Upgrade.DirectUpgrade"/> before the HTTP server).
+    /// was upgraded (by the HTTP endpoint, or by <see cref="Upgrade.DirectUpgrade"/> before the HTTP server).
     /// The caller disposes <paramref name="socket"/>.
     /// </summary>
     /// <param name="bearer">The upgrade request's <c>Authorization: Bearer</c> token, used when <c>connect</c> carries none.</param>

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Options;
 using Parley.Node.Options;
+using Parley.Node.Presence;
 using Parley.Node.Protocol;
-using Parley.Node.Publishing;
 using Parley.Node.Tenancy;
 
-namespace Parley.Node.Presence;
+namespace Parley.Node.Publishing;
 
 /// <summary>
 /// Keeps the presence store in step with joins and leaves and announces changes to the room as

@@ -1,4 +1,4 @@
-namespace Parley.Node.Hosting;
+namespace Parley.Node.Connections;
 
 /// <summary>
 /// Set once when the node starts draining; readiness, admission and the handshake read it. Begin
