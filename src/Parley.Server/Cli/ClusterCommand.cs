@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cli;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Broker;
-using Parley.Server.Broker.RabbitMq;
+using Parley.Node.Broker;
+using Parley.Node.Broker.RabbitMq;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Broker;

@@ -1,5 +1,5 @@
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cluster.Local;
 
