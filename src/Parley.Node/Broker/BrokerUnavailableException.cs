@@ -4,4 +4,4 @@ namespace Parley.Node.Broker;
 /// A publish the broker did not take: it is disconnected, or its outbox is full. The message is
 /// already in the store; other nodes read it from there (their head checks and gap fills).
 /// </summary>
-public sealed class BrokerUnavailableException(string message) : Exception(message);
+internal sealed class BrokerUnavailableException(string message) : Exception(message);

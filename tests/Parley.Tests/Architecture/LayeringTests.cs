@@ -100,6 +100,7 @@ public sealed class LayeringTests
         "Options.LimitsOptions", "Options.TenantLimitOverrides", "Options.StoreOptions", "Options.RetentionOptions",
         "Options.TenantRetentionOverrides", "Options.PresenceOptions", "Options.DrainOptions", "Options.DirectoryOptions",
         "Options.WebOptions", "Options.PostgresOptions", "Options.RedisOptions", "Options.ClusterOptions",
+        "Options.BrokerOptions", "Options.BrokerKind", "Options.RabbitMqOptions", "Options.NatsOptions",
         "Store.IMessageStore", "Store.AppendRequest", "Store.AppendResult", "Store.StoredMessage", "Store.StreamHead",
         "Store.RetentionPolicy", "Store.StoreUnavailableException", "Store.CommitOutcomeUnknownException",
         "Broker.IBroker", "Broker.IEnvelopeSink", "Broker.Envelope", "Broker.EnvelopeKind",
