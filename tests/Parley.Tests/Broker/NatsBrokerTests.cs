@@ -84,6 +84,34 @@ public sealed class NatsBrokerTests(SharedNatsServer nats) : BrokerSpec, IClassF
     }
 
     [Fact]
+    public async Task A_stalled_server_never_holds_up_a_publish_and_past_the_outbox_bound_publishes_are_refused_at_once()
+    {
+        var server = await LocalNats.StartAsync();
+        _owned.Add(server);
+        var a = await ConnectAsync(server.Url, publishBufferBytes: 1024 * 1024);
+        var topic = Topic("room");
+        var frame = new byte[64 * 1024];
+
+        server.Pause();
+        var publishes = new List<Task>();
+        await Eventually.TrueAsync(() =>
+        {
+            // Each call returns at once, whatever the server does: a caller (an acknowledgement) never waits for it.
+            for (var i = 0; i < 32; i++)
+            {
+                publishes.Add(a.PublishAsync(topic, new Envelope("n-a", EnvelopeKind.Durable, publishes.Count + 1, frame), default));
+            }
+
+            return publishes.Any(p => p.IsFaulted);
+        }, "publishes past the outbox's bound are refused while the server is stalled", TimeSpan.FromSeconds(30));
+
+        var refused = publishes.First(p => p.IsFaulted);
+        Assert.IsType<BrokerUnavailableException>(refused.Exception!.InnerException);
+        server.Resume();
+        await Eventually.TrueAsync(() => publishes.All(p => p.IsCompleted), "every publish is written or refused once the server is back", TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task Topics_whose_names_hold_dots_and_wildcards_never_reach_each_other()
     {
         var (a, b) = (await NodeAsync(), await NodeAsync());
@@ -116,10 +144,10 @@ public sealed class NatsBrokerTests(SharedNatsServer nats) : BrokerSpec, IClassF
 
     protected override async Task<IBroker> CreateNodeAsync() => await ConnectAsync(nats.Server.Url, owned: false);
 
-    private async Task<NatsBroker> ConnectAsync(string url, bool owned = true)
+    private async Task<NatsBroker> ConnectAsync(string url, bool owned = true, long publishBufferBytes = 16 * 1024 * 1024)
     {
         var options = new NatsOptions { Url = url, SubjectPrefix = _prefix, ReconnectDelay = TimeSpan.FromMilliseconds(200) };
-        var broker = await NatsBroker.ConnectAsync(options, 16 * 1024 * 1024, "spec", NullLogger<NatsBroker>.Instance, default);
+        var broker = await NatsBroker.ConnectAsync(options, publishBufferBytes, "spec", NullLogger<NatsBroker>.Instance, default);
         if (owned)
         {
             // Disposed before the servers this test started.

@@ -29,6 +29,12 @@ namespace Parley.Node.Broker.Nats;
 /// </summary>
 internal sealed class NatsBroker : IBroker
 {
+    /// <summary>Longest a subscribe waits for the server, like a Redis command's timeout: a join fails rather than hangs.</summary>
+    private static readonly TimeSpan SubscribeTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Longest a dispose waits for the outbox to drain into a stalled server before the connection is closed under it.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
     private readonly NatsConnection _connection;
     private readonly NatsOptions _options;
     private readonly ILogger _logger;
@@ -127,12 +133,15 @@ internal sealed class NatsBroker : IBroker
                 throw new BrokerUnavailableException($"NATS is not connected; topic {topic} was not subscribed.");
             }
 
-            var subscription = await _connection.SubscribeCoreAsync<byte[]>(subject, cancellationToken: cancellationToken);
+            // Bounded: the client would otherwise wait for a reconnect, holding up the join that asked.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(SubscribeTimeout);
+            var subscription = await _connection.SubscribeCoreAsync<byte[]>(subject, cancellationToken: timeout.Token);
             var entry = new Entry(topic, sink, subscription);
             try
             {
                 // The server handles a connection's commands in order: once the PONG is back it has the SUB.
-                await _connection.PingAsync(cancellationToken);
+                await _connection.PingAsync(timeout.Token);
             }
             catch
             {
@@ -187,7 +196,7 @@ internal sealed class NatsBroker : IBroker
         _connection.ConnectionOpened -= OnOpenedAsync;
         _connection.MessageDropped -= OnMessageDroppedAsync;
         _outbox.Complete();
-        await _publishing;
+        await _publishing.WaitAsync(DrainTimeout).ContinueWith(_ => { }, TaskScheduler.Default);
         foreach (var subject in _subscriptions.Keys)
         {
             if (_subscriptions.TryRemove(subject, out var entry))

@@ -202,7 +202,9 @@ internal sealed partial class RabbitMqBroker : IBroker
         _connection.RecoverySucceededAsync -= OnRecoverySucceededAsync;
         _outbox.Complete();
         await _disposing.CancelAsync();
-        await _publishing;
+
+        // Bounded: a stalled broker must not hold up a node's shutdown; closing the connection ends the loop.
+        await _publishing.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         _subscriptions.Clear();
         try
         {

@@ -77,7 +77,20 @@ public sealed class LocalNats : IAsyncDisposable
         await StartAgainAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>SIGSTOP: the server holds its connections but reads and answers nothing until <see cref="Resume"/>.</summary>
+    public void Pause() => Process.Pause();
+
+    public void Resume() => Process.Resume();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            Resume();
+        }
+
+        await StopAsync();
+    }
 
     public override string ToString() => $"nats-server on 127.0.0.1:{Port}";
 
