@@ -133,7 +133,7 @@ internal static class ComparisonReport
             var failed = list.Select((run, index) => (run, round: index + 1)).Where(r => !r.run.Passed).ToList();
             if (failed.Count == 0)
             {
-                line.Append(rounds > 1 ? $" {TargetLabels.Of(target)} passed in all {rounds} rounds;" : $" {TargetLabels.Of(target)} passed;");
+                line.Append(rounds > 1 ? $" {TargetLabels.Of(target)} passed in every round;" : $" {TargetLabels.Of(target)} passed;");
                 continue;
             }
 

@@ -318,5 +318,8 @@ internal static class BenchCommand
         users and its share of --sources; all start measuring together, and their results merge into one.
         Every scenario keeps its shape except broadcast, which becomes N rooms of connections/N members.
         --connect-concurrency stays per process.
+
+        parley bench report <directory> renders the table bench/compare writes for a results directory: every
+        figure's median and range over the rounds of --repeat, and Parley ÷ peer with the range of per-round ratios.
         """;
 }

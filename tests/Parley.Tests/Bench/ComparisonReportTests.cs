@@ -61,7 +61,7 @@ public sealed class ComparisonReportTests : IDisposable
             StringComparison.Ordinal);
         Assert.Contains("| figure | Parley | SignalR | SignalR (workstation GC) | Parley ÷ SignalR | Parley ÷ SignalR (workstation GC) |", report, StringComparison.Ordinal);
         Assert.Contains("Every target ran 3 times, interleaved", report, StringComparison.Ordinal);
-        Assert.Contains("Parley passed in all 3 rounds; SignalR passed in all 3 rounds; SignalR (workstation GC) FAILED in round 2 (exit 1: 12 messages missing);", report, StringComparison.Ordinal);
+        Assert.Contains("Parley passed in every round; SignalR passed in every round; SignalR (workstation GC) FAILED in round 2 (exit 1: 12 messages missing);", report, StringComparison.Ordinal);
         Assert.Contains("- SignalR, round 3: [signalr-3/result.svg](2026-12-03-broadcast/signalr-3/result.svg)", report, StringComparison.Ordinal);
     }
 
@@ -99,6 +99,21 @@ public sealed class ComparisonReportTests : IDisposable
         Assert.Contains("| deliveries per second (higher is better) | 900 | 1000 | 0.90× |", await File.ReadAllTextAsync(output), StringComparison.Ordinal);
         Assert.Equal(1, missingExit);
         Assert.Contains("report.json", missingOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compare_refuses_a_repeat_count_that_is_not_a_positive_whole_number_before_starting_anything()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(PeersProcess.RepositoryRoot(), "bench", "compare"));
+        info.ArgumentList.Add("--repeat");
+        info.ArgumentList.Add("0");
+        using var compare = System.Diagnostics.Process.Start(info)!;
+        var errors = compare.StandardError.ReadToEndAsync();
+        await Eventually.WithinAsync(compare.WaitForExitAsync().ContinueWith(_ => true, TaskScheduler.Default), "bench/compare exiting", TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, compare.ExitCode);
+        Assert.Contains("--repeat must be a positive whole number", await errors, StringComparison.Ordinal);
     }
 
     private void WriteManifest(string scenario, int rounds, params (string Heading, string Main, string[] Others)[] sections) =>
