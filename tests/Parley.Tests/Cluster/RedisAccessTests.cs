@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Broker;
-using Parley.Server.Cluster;
+using Parley.Node.Broker;
+using Parley.Node.Cluster;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Limits;
-using Parley.Server.Observability;
-using Parley.Server.Options;
-using Parley.Server.Presence;
-using Parley.Server.Tenancy;
+using Parley.Node.Limits;
+using Parley.Node.Observability;
+using Parley.Node.Options;
+using Parley.Node.Presence;
+using Parley.Node.Tenancy;
 using Parley.Tests.Broker;
 using Parley.Tests.Support;
 using StackExchange.Redis;
@@ -70,8 +70,8 @@ public sealed class RedisAccessTests : IAsyncLifetime
 
         await new RedisPresenceStore(redis, keys, _metrics).AddAsync(room, new("alice", "c1"), TimeSpan.FromMinutes(1), default);
 
-        Assert.True(await _admin.GetDatabase(3).KeyExistsAsync(keys.PresenceRoom(room)));
-        Assert.False(await _admin.GetDatabase(0).KeyExistsAsync(keys.PresenceRoom(room)));
+        Assert.True(await _admin.GetDatabase(3).KeyExistsAsync(keys.PresenceRoom(room.Key)));
+        Assert.False(await _admin.GetDatabase(0).KeyExistsAsync(keys.PresenceRoom(room.Key)));
     }
 
     [Fact]
