@@ -18,6 +18,7 @@ public sealed class ContainerFixture : IAsyncLifetime
 
     private readonly SemaphoreSlim _servicesGate = new(1, 1);
     private bool _servicesBaseImported;
+    private Task<ComposeCluster>? _cluster;
 
     internal Podman Podman { get; private set; } = null!;
 
@@ -75,6 +76,28 @@ public sealed class ContainerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>The compose cluster, brought up by the first test that asks and shared by the rest of the run.</summary>
+    internal async Task<ComposeCluster> ComposeClusterAsync()
+    {
+        await _servicesGate.WaitAsync();
+        try
+        {
+            _cluster ??= StartClusterAsync();
+        }
+        finally
+        {
+            _servicesGate.Release();
+        }
+
+        return await _cluster;
+    }
+
+    private async Task<ComposeCluster> StartClusterAsync()
+    {
+        await ImportServicesBaseAsync();
+        return await ComposeCluster.StartAsync(Podman);
+    }
+
     private async Task ImportBaseAsync(string flavour, string tag)
     {
         // Minutes the first time on a machine (debootstrap), a cache hit after that.
@@ -89,6 +112,11 @@ public sealed class ContainerFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        if (_cluster is { IsCompletedSuccessfully: true })
+        {
+            await (await _cluster).DisposeAsync();
+        }
+
         if (Podman is not null)
         {
             await Podman.DisposeAsync();
