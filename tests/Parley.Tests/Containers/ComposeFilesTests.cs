@@ -29,17 +29,17 @@ public sealed class ComposeFilesTests
         foreach (var node in new[] { "parley-1", "parley-2", "parley-3" })
         {
             var service = (YamlMappingNode)services[node];
-            var dependencies = (YamlMappingNode)service["depends_on"];
+            var dependencies = (YamlMappingNode)Get(service, "depends_on");
             Assert.Equal(["auth", "postgres", "redis"], dependencies.Children.Keys.Select(k => k.ToString()).Order());
             Assert.All(dependencies.Children.Values, d => Assert.Equal("service_healthy", ((YamlMappingNode)d)["condition"].ToString()));
             // Parley:Drain:Window (10 s) + FlushTimeout (5 s) + 5 s of host shutdown, with room to spare.
-            Assert.Equal("30s", service["stop_grace_period"].ToString());
-            Assert.Equal("true", service["read_only"].ToString());
-            var environment = (YamlMappingNode)service["environment"];
-            Assert.Equal(node, environment["Parley__NodeId"].ToString());
-            Assert.Equal("/run/secrets/operator_token", environment["Parley__Directory__Token_FILE"].ToString());
-            Assert.Equal("/run/secrets/postgres_password", environment["PGPASSWORD_FILE"].ToString());
-            Assert.DoesNotContain("Password", environment["Parley__Postgres__ConnectionString"].ToString(), StringComparison.OrdinalIgnoreCase);
+            Assert.Equal("30s", Get(service, "stop_grace_period").ToString());
+            Assert.Equal("true", Get(service, "read_only").ToString());
+            var environment = (YamlMappingNode)Get(service, "environment");
+            Assert.Equal(node, Get(environment, "Parley__NodeId").ToString());
+            Assert.Equal("/run/secrets/operator_token", Get(environment, "Parley__Directory__Token_FILE").ToString());
+            Assert.Equal("/run/secrets/postgres_password", Get(environment, "PGPASSWORD_FILE").ToString());
+            Assert.DoesNotContain("Password", Get(environment, "Parley__Postgres__ConnectionString").ToString(), StringComparison.OrdinalIgnoreCase);
         }
 
         var nginx = (YamlMappingNode)services["nginx"];
@@ -59,6 +59,22 @@ public sealed class ComposeFilesTests
         Assert.Equal("redis:7.4", official["redis"]["image"].ToString());
         Assert.Equal("postgres:17", official["postgres"]["image"].ToString());
         Assert.Equal("nginx:1.27", official["nginx"]["image"].ToString());
+    }
+
+    /// <summary>A key of a mapping, or of the mapping it merges with <c>&lt;&lt;: *anchor</c> (YAML merge keys, which compose honours).</summary>
+    private static YamlNode Get(YamlMappingNode mapping, string key)
+    {
+        if (mapping.Children.TryGetValue(new YamlScalarNode(key), out var value))
+        {
+            return value;
+        }
+
+        if (mapping.Children.TryGetValue(new YamlScalarNode("<<"), out var merged) && merged is YamlMappingNode parent)
+        {
+            return Get(parent, key);
+        }
+
+        throw new KeyNotFoundException($"'{key}' is not in the mapping nor in what it merges.");
     }
 
     private static YamlMappingNode Load(string file)

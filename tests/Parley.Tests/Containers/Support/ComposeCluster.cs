@@ -110,12 +110,12 @@ internal sealed class ComposeCluster : IAsyncDisposable
         _service.BeginErrorReadLine();
         await Eventually.TrueAsync(() => File.Exists(socket), "podman's API socket exists", TimeSpan.FromSeconds(30));
 
-        var lastHealthy = new Dictionary<string, DateTime>();
+        var lastRun = new Dictionary<string, DateTime>();
         _healthChecks = Task.Run(async () =>
         {
             while (!_stopping.IsCancellationRequested)
             {
-                await _podman.RunDueHealthChecksAsync(lastHealthy, TimeSpan.FromSeconds(10));
+                await _podman.RunDueHealthChecksAsync(lastRun, TimeSpan.FromSeconds(10));
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(1), _stopping.Token);

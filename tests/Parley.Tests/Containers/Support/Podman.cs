@@ -142,11 +142,13 @@ internal sealed class Podman : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs every health check that is due, as the systemd timers podman relies on would: at once
-    /// while a container is not yet healthy, and every <paramref name="interval"/> once it is.
-    /// Podman without systemd records a health status only when a check is run.
+    /// Runs every health check that is due, as the systemd timers podman relies on would: every
+    /// <paramref name="healthyInterval"/> once a container is healthy, and every 2 s before, so a
+    /// service is found healthy soon after it is. Failures count toward unhealthy only after the
+    /// check's start period, as podman counts them. Podman without systemd records a health
+    /// status only when a check is run.
     /// </summary>
-    public async Task RunDueHealthChecksAsync(Dictionary<string, DateTime> lastHealthy, TimeSpan interval)
+    public async Task RunDueHealthChecksAsync(Dictionary<string, DateTime> lastRun, TimeSpan healthyInterval)
     {
         var listing = await TryAsync("ps", "--format", "{{.ID}} {{.Status}}");
         if (!listing.Succeeded)
@@ -160,22 +162,14 @@ internal sealed class Podman : IAsyncDisposable
             var id = line.Split(' ')[0];
             var healthy = line.Contains("(healthy)", StringComparison.Ordinal);
             var hasCheck = healthy || line.Contains("(starting)", StringComparison.Ordinal) || line.Contains("(unhealthy)", StringComparison.Ordinal);
-            if (!hasCheck || (healthy && lastHealthy.TryGetValue(id, out var at) && DateTime.UtcNow - at < interval))
+            var due = !lastRun.TryGetValue(id, out var at) || DateTime.UtcNow - at >= (healthy ? healthyInterval : TimeSpan.FromSeconds(2));
+            if (!hasCheck || !due)
             {
                 continue;
             }
 
-            checks.Add(Task.Run(async () =>
-            {
-                var result = await TryAsync("healthcheck", "run", id);
-                lock (lastHealthy)
-                {
-                    if (result.Succeeded)
-                    {
-                        lastHealthy[id] = DateTime.UtcNow;
-                    }
-                }
-            }));
+            lastRun[id] = DateTime.UtcNow;
+            checks.Add(TryAsync("healthcheck", "run", id));
         }
 
         await Task.WhenAll(checks);
