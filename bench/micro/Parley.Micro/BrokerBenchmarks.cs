@@ -3,7 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Parley.Redis;
 using Parley.Redis.Protocol;
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 
 namespace Parley.Micro;
 

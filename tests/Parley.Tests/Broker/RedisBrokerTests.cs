@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Redis;
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 using Parley.Server.Cluster.Local;
 using Parley.Tests.Auth;
 using Parley.Tests.Support;

@@ -1,5 +1,5 @@
 using Parley.Redis;
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Cluster;

@@ -1,5 +1,5 @@
 using Parley.Redis;
-using Parley.Server.Limits;
+using Parley.Node.Limits;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Limits;

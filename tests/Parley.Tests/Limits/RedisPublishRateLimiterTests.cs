@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Redis;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Limits;
+using Parley.Node.Limits;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Limits;

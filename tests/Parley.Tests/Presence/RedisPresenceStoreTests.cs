@@ -1,5 +1,5 @@
-using Parley.Server.Presence;
-using Parley.Server.Tenancy;
+using Parley.Node.Presence;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Presence;
