@@ -129,8 +129,16 @@ internal sealed class ComposeCluster : IAsyncDisposable
 
         await ComposeAsync(TimeSpan.FromMinutes(5), "build");
         var clock = Stopwatch.StartNew();
-        await ComposeAsync(TimeSpan.FromMinutes(5), "up", "--detach");
-        await WaitUntilHealthyAsync();
+        try
+        {
+            await ComposeAsync(TimeSpan.FromMinutes(5), "up", "--detach");
+            await WaitUntilHealthyAsync();
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+        {
+            throw new InvalidOperationException($"{e.Message}\n{await DiagnosticsAsync()}", e);
+        }
+
         StartTime = clock.Elapsed;
         Console.WriteLine($"compose cluster: every service healthy {StartTime.TotalSeconds:0.0} s after 'up' (images built beforehand)");
     }
@@ -157,6 +165,21 @@ internal sealed class ComposeCluster : IAsyncDisposable
                 return false;
             }
         }, "every service of the compose cluster is healthy", TimeSpan.FromMinutes(3));
+    }
+
+    /// <summary>Each container's state, its last health checks and the end of its output: why a service did not become healthy.</summary>
+    private async Task<string> DiagnosticsAsync()
+    {
+        var report = new System.Text.StringBuilder();
+        var names = await _podman.TryAsync("ps", "--all", "--filter", $"label=com.docker.compose.project={_project}", "--format", "{{.Names}}");
+        foreach (var name in names.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var state = await _podman.TryAsync("inspect", name, "--format", "{{.State.Status}} exit={{.State.ExitCode}} restarts={{.RestartCount}} health={{json .State.Health}}");
+            var logs = await _podman.TryAsync("logs", "--tail", "15", name);
+            report.Append("--- ").Append(name).Append(": ").AppendLine(state.Output.Trim()).AppendLine(logs.Output + logs.Error);
+        }
+
+        return report.ToString();
     }
 
     /// <summary>Each of the project's containers by service name, with its health status.</summary>

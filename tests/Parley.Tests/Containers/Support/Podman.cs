@@ -143,7 +143,7 @@ internal sealed class Podman : IAsyncDisposable
 
     /// <summary>
     /// Runs every health check that is due, as the systemd timers podman relies on would: every
-    /// <paramref name="healthyInterval"/> once a container is healthy, and every 2 s before, so a
+    /// <paramref name="healthyInterval"/> once a container is healthy, and every 3 s before, so a
     /// service is found healthy soon after it is. Failures count toward unhealthy only after the
     /// check's start period, as podman counts them. Podman without systemd records a health
     /// status only when a check is run.
@@ -162,7 +162,7 @@ internal sealed class Podman : IAsyncDisposable
             var id = line.Split(' ')[0];
             var healthy = line.Contains("(healthy)", StringComparison.Ordinal);
             var hasCheck = healthy || line.Contains("(starting)", StringComparison.Ordinal) || line.Contains("(unhealthy)", StringComparison.Ordinal);
-            var due = !lastRun.TryGetValue(id, out var at) || DateTime.UtcNow - at >= (healthy ? healthyInterval : TimeSpan.FromSeconds(2));
+            var due = !lastRun.TryGetValue(id, out var at) || DateTime.UtcNow - at >= (healthy ? healthyInterval : TimeSpan.FromSeconds(3));
             if (!hasCheck || !due)
             {
                 continue;
