@@ -185,15 +185,16 @@ internal sealed class ComposeCluster : IAsyncDisposable
     /// <summary>Each of the project's containers by service name, with its health status.</summary>
     public async Task<Dictionary<string, string>> ServiceHealthAsync()
     {
+        // Podman's {{.State}} in a listing is the same text as {{.Status}} ("Up 3 seconds ago (healthy)").
         var listing = await _podman.RunAsync("ps", "--all", "--filter", $"label=com.docker.compose.project={_project}",
-            "--format", "{{index .Labels \"com.docker.compose.service\"}} {{.State}} {{.Status}}");
+            "--format", "{{index .Labels \"com.docker.compose.service\"}}|{{.Status}}");
         var states = new Dictionary<string, string>();
         foreach (var line in listing.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var parts = line.Split(' ', 3);
-            states[parts[0]] = parts[1] != "running" ? parts[1]
-                : parts[2].Contains("(healthy)", StringComparison.Ordinal) ? "healthy"
-                : parts[2].Contains("(unhealthy)", StringComparison.Ordinal) ? "unhealthy" : "starting";
+            var parts = line.Split('|', 2);
+            states[parts[0]] = !parts[1].StartsWith("Up", StringComparison.Ordinal) ? parts[1]
+                : parts[1].Contains("(healthy)", StringComparison.Ordinal) ? "healthy"
+                : parts[1].Contains("(unhealthy)", StringComparison.Ordinal) ? "unhealthy" : "starting";
         }
 
         return states;
