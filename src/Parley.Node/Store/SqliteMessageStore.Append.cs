@@ -39,7 +39,7 @@ internal sealed partial class SqliteMessageStore
         {
             // BEGIN IMMEDIATE: the write lock is taken up front, so the heads read below cannot go stale.
             using var transaction = _writer.BeginTransaction(deferred: false);
-            _append ??= new AppendStatements(_writer);
+            _append ??= AppendStatements.Prepare(_writer, transaction);
             _append.Join(transaction);
             var writer = new BatchWriter(_append);
             var results = new AppendResult[batch.Count];
@@ -71,30 +71,30 @@ internal sealed partial class SqliteMessageStore
     /// <summary>The five statements of the write path, prepared once on the writer connection.</summary>
     private sealed class AppendStatements : IDisposable
     {
-        public AppendStatements(SqliteConnection connection)
+        private AppendStatements(SqliteConnection connection)
         {
             // Claims the id for this message. Nothing happens when the id was committed before;
             // the original is then read by FindOriginal, which a new message never needs.
-            Claim = Prepare(connection, """
+            Claim = Command(connection, """
                 INSERT INTO idempotency (tenant, sender, message_id, stream, seq, ts, copy_seqs)
                 VALUES ($tenant, $sender, $message_id, $stream, $seq, $ts, $copy_seqs)
                 ON CONFLICT (tenant, sender, message_id) DO NOTHING
                 """, "$tenant", "$sender", "$message_id", "$stream", "$seq", "$ts", "$copy_seqs");
 
             // The original's body comes along, so a reused id is told apart from a repeat.
-            FindOriginal = Prepare(connection, """
+            FindOriginal = Command(connection, """
                 SELECT i.stream, i.seq, i.ts, i.copy_seqs, m.body FROM idempotency i
                 LEFT JOIN messages m ON m.stream = i.stream AND m.seq = i.seq
                 WHERE i.tenant = $tenant AND i.sender = $sender AND i.message_id = $message_id
                 """, "$tenant", "$sender", "$message_id");
-            ReadHead = Prepare(connection, "SELECT last_seq FROM heads WHERE stream = $stream", "$stream");
-            InsertMessage = Prepare(connection, """
+            ReadHead = Command(connection, "SELECT last_seq FROM heads WHERE stream = $stream", "$stream");
+            InsertMessage = Command(connection, """
                 INSERT INTO messages (stream, seq, message_id, sender, ts, body)
                 VALUES ($stream, $seq, $message_id, $sender, $ts, $body)
                 """, "$stream", "$seq", "$message_id", "$sender", "$ts", "$body");
 
             // The guard keeps a head from ever moving backwards, whatever happens to the messages.
-            SaveHead = Prepare(connection, """
+            SaveHead = Command(connection, """
                 INSERT INTO heads (stream, tenant, last_seq) VALUES ($stream, $tenant, $last_seq)
                 ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq WHERE excluded.last_seq > heads.last_seq
                 """, "$stream", "$tenant", "$last_seq");
@@ -109,6 +109,31 @@ internal sealed partial class SqliteMessageStore
         public SqliteCommand InsertMessage { get; }
 
         public SqliteCommand SaveHead { get; }
+
+        /// <summary>
+        /// Compiles the statements inside the first batch's transaction. Microsoft.Data.Sqlite keeps
+        /// a command's compiled statements between executions only once it has been prepared
+        /// explicitly; an unprepared command compiles its SQL again at every execution.
+        /// </summary>
+        public static AppendStatements Prepare(SqliteConnection connection, SqliteTransaction transaction)
+        {
+            var statements = new AppendStatements(connection);
+            try
+            {
+                statements.Join(transaction);
+                statements.Claim.Prepare();
+                statements.FindOriginal.Prepare();
+                statements.ReadHead.Prepare();
+                statements.InsertMessage.Prepare();
+                statements.SaveHead.Prepare();
+                return statements;
+            }
+            catch
+            {
+                statements.Dispose();
+                throw;
+            }
+        }
 
         /// <summary>Every statement runs inside <paramref name="transaction"/>, the batch's.</summary>
         public void Join(SqliteTransaction transaction)
@@ -129,7 +154,7 @@ internal sealed partial class SqliteMessageStore
             SaveHead.Dispose();
         }
 
-        private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+        private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
         {
             var command = connection.CreateCommand();
             command.CommandText = sql;
