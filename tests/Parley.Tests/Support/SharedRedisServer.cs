@@ -15,6 +15,9 @@ public sealed class SharedRedisServer : IAsyncLifetime
 
     public RedisConnectionOptions Options => RedisConnectionOptions.Parse(Server.Url);
 
+    /// <summary>The server's URL, as a node's <c>Parley:Redis:Url</c>.</summary>
+    public string Url => Server.Url;
+
     public RedisConnection Connection => _connection ?? throw new InvalidOperationException("The shared Redis is not started.");
 
     private LocalRedis Server => _server ?? throw new InvalidOperationException("The shared Redis is not started.");
