@@ -18,7 +18,7 @@ public sealed class EphemeralRoomClusterTests(SharedRedisServer redis) : IClassF
         var database = await postgres.CreateDatabaseAsync();
         var settings = new Dictionary<string, string?>
         {
-            ["Parley:Redis:Url"] = redis.Url,
+            ["Parley:Redis:Url"] = redis.Configuration,
             ["Parley:Redis:KeyPrefix"] = SharedRedisServer.UniquePrefix(),
             ["Parley:Postgres:ConnectionString"] = postgres.ConnectionStringFor(database),
             ["Parley:Rooms:Policies:0:Prefix"] = "cursor:",
