@@ -29,6 +29,12 @@ internal sealed class FanoutMixScenario(bool ephemeral = false) : IScenario
     public async Task RunAsync(BenchContext context)
     {
         var settings = context.Settings;
+        if (ephemeral)
+        {
+            // Ephemeral rooms number nothing: every message is checked by its publisher's counter instead.
+            context.WithoutSequences();
+        }
+
         context.Phase = "connecting";
         var members = await context.ConnectMembersAsync(
             settings.Connections,
