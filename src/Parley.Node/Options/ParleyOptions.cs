@@ -26,6 +26,8 @@ public sealed class ParleyOptions
 
     public RedisOptions Redis { get; set; } = new();
 
+    public BrokerOptions Broker { get; set; } = new();
+
     public ClusterOptions Cluster { get; set; } = new();
 
     public DirectoryOptions Directory { get; set; } = new();

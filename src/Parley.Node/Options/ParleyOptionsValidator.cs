@@ -100,6 +100,7 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
 
         Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(c => char.IsWhiteSpace(c) || c is '{' or '}'),
             "Parley:Redis:KeyPrefix must be at most 64 characters without white space or braces (Parley's keys use braces as Redis Cluster hash tags).");
+        BrokerOptionsValidator.Validate(options, errors);
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
         Require(options.Cluster.TopicLinger >= TimeSpan.Zero, "Parley:Cluster:TopicLinger must be zero or positive.");
         Require(options.Cluster.GapWait > TimeSpan.Zero && options.Cluster.GapWait < options.Cluster.HeadCheckInterval,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parley.Server.Cluster.Local;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cli;
 
@@ -31,16 +32,18 @@ internal static class ClusterCommand
         var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
         var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
+        var broker = new Option<string>("--broker") { Description = "What carries the fan-out between nodes: redis (the cluster's Redis), rabbitmq or nats (a server started with the cluster; Redis still holds presence, limits and the registry).", DefaultValueFactory = _ => "redis" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Once up, print every program's log lines as they are written (as 'parley cluster logs --follow')." };
         var state = StateOption();
-        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, state, follow };
+        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback (and RabbitMQ or NATS with --broker); Ctrl-C stops them all.") { nodes, port, proxy, broker, state, follow };
         up.SetAction(async (result, cancellationToken) =>
         {
             var count = result.GetValue(nodes);
             var kind = result.GetValue(proxy) switch { "nginx" => (ProxyKind?)ProxyKind.Nginx, "haproxy" => ProxyKind.Haproxy, _ => null };
-            if (count is < 1 or > 32 || kind is null)
+            var brokerKind = new BrokerOptions { Kind = result.GetValue(broker) ?? "" }.ParsedKind;
+            if (count is < 1 or > 32 || kind is null || brokerKind is null)
             {
-                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32 and --proxy nginx or haproxy.");
+                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, and --broker redis, rabbitmq or nats.");
                 return 2;
             }
 
@@ -63,6 +66,7 @@ internal static class ClusterCommand
             var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current())
             {
                 PostgresDirectory = ClusterState.PostgresDirectoryFor(directory),
+                Broker = brokerKind.Value,
             };
             LocalCluster cluster;
             try

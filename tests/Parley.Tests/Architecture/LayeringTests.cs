@@ -101,6 +101,7 @@ public sealed class LayeringTests
         "Options.TenantRetentionOverrides", "Options.PresenceOptions", "Options.DrainOptions", "Options.DirectoryOptions",
         "Options.WebOptions", "Options.PostgresOptions", "Options.RedisOptions", "Options.ClusterOptions",
         "Options.RoomsOptions", "Options.RoomPolicyOptions",
+        "Options.BrokerOptions", "Options.BrokerKind", "Options.RabbitMqOptions", "Options.NatsOptions",
         "Store.IMessageStore", "Store.AppendRequest", "Store.AppendResult", "Store.StoredMessage", "Store.StreamHead",
         "Store.RetentionPolicy", "Store.StoreUnavailableException", "Store.CommitOutcomeUnknownException",
         "Broker.IBroker", "Broker.IEnvelopeSink", "Broker.Envelope", "Broker.EnvelopeKind",

@@ -24,7 +24,9 @@ internal static class TestCluster
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="broker">What carries the fan-out; RabbitMQ and NATS need <paramref name="brokerUrl"/> or start a server of their own.</param>
+    /// <param name="brokerUrl">A RabbitMQ or NATS server already running (the run's shared RabbitMQ).</param>
+    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null, BrokerKind broker = BrokerKind.Redis, string? brokerUrl = null)
     {
         var merged = new Dictionary<string, string>(FastFailure);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -33,7 +35,7 @@ internal static class TestCluster
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "parley-cluster-" + Guid.NewGuid().ToString("N"));
-        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true };
+        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true, Broker = broker, BrokerUrl = brokerUrl };
         return LocalCluster.StartAsync(spec);
     }
 
