@@ -42,6 +42,8 @@ public sealed class ParleyOptions
     public DrainOptions Drain { get; set; } = new();
 
     public WebOptions Web { get; set; } = new();
+
+    public RoomsOptions Rooms { get; set; } = new();
 }
 
 /// <summary>How tokens are verified. At least one key source must be configured (embedded mode configures the development key).</summary>

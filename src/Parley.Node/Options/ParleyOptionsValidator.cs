@@ -121,6 +121,19 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
             Require(Identifiers.IsValid(tenant), $"Parley:Retention:Tenants: '{tenant}' is not a valid tenant id.");
         }
 
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Rooms.Policies.Count; i++)
+        {
+            var policy = options.Rooms.Policies[i];
+            var at = $"Parley:Rooms:Policies:{i}";
+            Require(Identifiers.IsValid(policy.Prefix), $"{at}:Prefix '{policy.Prefix}' must follow the identifier rules (ASCII letters, digits, '_', '-', '.', ':'; a letter or digit first; 1 to 64 characters).");
+            Require(policy.Prefix.Length == 0 || prefixes.Add(policy.Prefix), $"{at}:Prefix '{policy.Prefix}' is already the prefix of an earlier policy; each prefix may have one policy.");
+            Require(policy.MaxMessagesPerStream is null or >= 0, $"{at}:MaxMessagesPerStream must not be negative.");
+            Require(policy.MaxAge is null || policy.MaxAge >= TimeSpan.Zero, $"{at}:MaxAge must not be negative.");
+            Require(!policy.Ephemeral || (policy.MaxMessagesPerStream is null && policy.MaxAge is null),
+                $"{at}: an ephemeral policy keeps no history, so MaxMessagesPerStream and MaxAge cannot be set.");
+        }
+
         if (parleySection is not null)
         {
             errors.AddRange(UnappliedTenantOverrides(parleySection, "Limits:Tenants", typeof(TenantLimitOverrides)));

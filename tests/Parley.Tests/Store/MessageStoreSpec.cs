@@ -506,14 +506,14 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var asked = new List<string>();
 
         var deleted = await Store.TrimAsync(
-            tenant =>
+            stream =>
             {
                 lock (asked)
                 {
-                    asked.Add(tenant);
+                    asked.Add(stream.Tenant);
                 }
 
-                return tenant == "acme" ? new RetentionPolicy(2, null) : new RetentionPolicy(null, null);
+                return stream.Tenant == "acme" ? new RetentionPolicy(2, null) : new RetentionPolicy(null, null);
             },
             DateTimeOffset.UtcNow,
             Ct);
