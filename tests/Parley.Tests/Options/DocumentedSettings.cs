@@ -6,7 +6,7 @@ namespace Parley.Tests.Options;
 /// <summary>
 /// The configuration keys a page of docs/ documents in its tables: a section heading names its
 /// prefix (<c>## Limits (`Parley:Limits`)</c>) and each row's first cell the keys below it. A
-/// tenant placeholder becomes a real tenant id; a key ending in <c>…</c> stands for the settings the
+/// tenant placeholder becomes a real tenant id and a list index placeholder (<c>{n}</c>) the first index; a key ending in <c>…</c> stands for the settings the
 /// row's text names; <c>…:Key</c> continues the key before it.
 /// </summary>
 internal static partial class DocumentedSettings
@@ -33,7 +33,7 @@ internal static partial class DocumentedSettings
             string? previous = null;
             foreach (Match code in Code().Matches(cells[1]))
             {
-                var key = code.Groups[1].Value.Replace("{tenant}", "acme", StringComparison.Ordinal);
+                var key = code.Groups[1].Value.Replace("{tenant}", "acme", StringComparison.Ordinal).Replace("{n}", "0", StringComparison.Ordinal);
                 if (key.StartsWith("…:", StringComparison.Ordinal) && previous is not null)
                 {
                     key = previous[..previous.LastIndexOf(':')] + key[1..];
