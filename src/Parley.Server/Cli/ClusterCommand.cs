@@ -17,7 +17,10 @@ internal static class ClusterCommand
     /// <summary>Exit code of a run in which a program did not come up serving.</summary>
     public const int NotServingExitCode = 5;
 
-    public static Command Create() => new("cluster", "Run a local cluster for development: 'cluster up', 'cluster logs'.") { UpCommand(), LogsCommand() };
+    public static Command Create() => new("cluster", "Run a local cluster for development: 'cluster up', 'cluster status', 'cluster logs', 'cluster down'.")
+    {
+        UpCommand(), ClusterStatusCommand.Create(), LogsCommand(), ClusterDownCommand.Create(),
+    };
 
     /// <summary>The <c>--state</c> option: the cluster's state directory, relative to the working directory.</summary>
     public static Option<string> StateOption() => new("--state", "--dir")
@@ -31,16 +34,22 @@ internal static class ClusterCommand
         var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
         var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
+        var redisShards = new Option<int>("--redis-shards")
+        {
+            Description = "0: one redis-server. 3 to 16: a Redis Cluster of that many primaries, each with one replica, and every node given all its endpoints.",
+            DefaultValueFactory = _ => 0,
+        };
         var follow = new Option<bool>("--follow", "-f") { Description = "Once up, print every program's log lines as they are written (as 'parley cluster logs --follow')." };
         var state = StateOption();
-        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback; Ctrl-C stops them all.") { nodes, port, proxy, state, follow };
+        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback; Ctrl-C or 'parley cluster down' stops them all.") { nodes, port, proxy, redisShards, state, follow };
         up.SetAction(async (result, cancellationToken) =>
         {
             var count = result.GetValue(nodes);
             var kind = result.GetValue(proxy) switch { "nginx" => (ProxyKind?)ProxyKind.Nginx, "haproxy" => ProxyKind.Haproxy, _ => null };
-            if (count is < 1 or > 32 || kind is null)
+            var shards = result.GetValue(redisShards);
+            if (count is < 1 or > 32 || kind is null || shards is not (0 or (>= 3 and <= 16)))
             {
-                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32 and --proxy nginx or haproxy.");
+                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, and --redis-shards 0 (one redis-server) or 3 to 16.");
                 return 2;
             }
 
@@ -63,6 +72,7 @@ internal static class ClusterCommand
             var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current())
             {
                 PostgresDirectory = ClusterState.PostgresDirectoryFor(directory),
+                RedisShards = shards,
             };
             LocalCluster cluster;
             try
@@ -98,7 +108,9 @@ internal static class ClusterCommand
 
             await using (cluster)
             {
-                var file = new ClusterFile(cluster.Proxy.HttpUri.ToString(), cluster.Proxy.WebSocketUri.ToString(), cluster.Auth.HttpUri.ToString(), cluster.Auth.OperatorToken, Environment.ProcessId);
+                var file = new ClusterFile(
+                    cluster.Proxy.HttpUri.ToString(), cluster.Proxy.WebSocketUri.ToString(), cluster.Auth.HttpUri.ToString(), cluster.Auth.OperatorToken, Environment.ProcessId,
+                    [.. cluster.Nodes.Select(n => new ClusterFileNode(n.NodeId, n.HttpUri.ToString()))], cluster.RedisConfiguration, spec.RedisShards);
                 file.Write(directory);
                 try
                 {
@@ -137,7 +149,7 @@ internal static class ClusterCommand
         Console.WriteLine($"These are in {ClusterFile.PathIn(directory)}; parley tenant, user, apikey and login use them{(isDefault ? "" : " with" + stateOption)} when given no --auth.");
         Console.WriteLine($"Cluster up. Next: parley tenant create acme --admin root --password -{stateOption}");
         Console.WriteLine($"            or a development token: parley token {(isDefault ? "--cluster" : $"--data '{directory}'")} --tenant acme --user alice --rooms '*'");
-        Console.WriteLine("Ctrl-C stops everything.");
+        Console.WriteLine($"Ctrl-C (or 'parley cluster down{stateOption}') stops everything; 'parley cluster status{stateOption}' shows every part.");
     }
 
     private static Command LogsCommand()

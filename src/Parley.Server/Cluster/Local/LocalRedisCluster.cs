@@ -57,7 +57,9 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     /// Starts <paramref name="shards"/> primaries and as many replicas, forms the cluster and waits
     /// until it is ready. <paramref name="started"/> hears each redis-server as it starts (so a
     /// caller can record it for clean-up); each one's output goes to
-    /// <c>redis-{n}.log</c> in <paramref name="logDirectory"/> when given.
+    /// <c>redis-{n}.log</c> in <paramref name="logDirectory"/> when given. A given
+    /// <paramref name="directory"/> is emptied first: cluster files of an earlier run name ports
+    /// that are no longer the nodes', and a node that read one would never join this cluster.
     /// </summary>
     public static async Task<LocalRedisCluster> StartAsync(int shards, string? directory = null, TimeSpan? nodeTimeout = null, string? logDirectory = null, Action<LocalRedis>? started = null, CancellationToken cancellationToken = default)
     {
@@ -70,6 +72,11 @@ public sealed class LocalRedisCluster : IAsyncDisposable
         var cluster = new LocalRedisCluster(Path.GetFullPath(directory), owned, nodeTimeout ?? DefaultNodeTimeout);
         try
         {
+            if (System.IO.Directory.Exists(cluster.Directory))
+            {
+                System.IO.Directory.Delete(cluster.Directory, recursive: true);
+            }
+
             // Each node needs two distinct ports: clients', and the cluster bus (by default
             // port + 10000, which may be taken or past 65535, so it is chosen too).
             var ports = new HashSet<int>();
