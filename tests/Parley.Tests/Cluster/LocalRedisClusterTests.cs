@@ -60,6 +60,22 @@ public sealed class LocalRedisClusterTests
     }
 
     [Fact]
+    public async Task Moving_a_slot_hands_it_with_its_keys_to_another_primary()
+    {
+        await using var server = await RedisClusterServer.CreateAsync();
+        var slot = await server.Cluster.SlotOfAsync("moving-key");
+        var owner = (await server.Cluster.NodesAsync()).Single(n => n.IsPrimary && n.Serves(slot));
+        Assert.Equal("OK", await RedisProbe.QueryAsync(owner.Port, ["SET", "moving-key", "kept"]));
+
+        var (from, to) = await server.Cluster.MoveSlotAsync(slot);
+
+        Assert.Equal(owner.Port, from);
+        Assert.True((await server.Cluster.NodesAsync()).Single(n => n.Port == to).Serves(slot));
+        Assert.Equal("kept", await RedisProbe.QueryAsync(to, ["GET", "moving-key"]));
+        Assert.StartsWith("-MOVED", await RedisProbe.QueryAsync(from, ["GET", "moving-key"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_cluster_nodes_line_gives_role_health_and_served_slots()
     {
         var nodes = RedisClusterNode.ParseAll("""
@@ -68,8 +84,13 @@ public sealed class LocalRedisClusterTests
             ccf5dee6 127.0.0.1:41002@42002,redis-b master,fail - 1 1796309049047 2 disconnected 5461-6999
             """);
 
-        Assert.Equal(new RedisClusterNode("68de5dd3", 41001, true, null, false, true, 5462), nodes[0]);
-        Assert.Equal(new RedisClusterNode("c4a926f1", 41005, false, "68de5dd3", false, true, 0), nodes[1]);
-        Assert.Equal(new RedisClusterNode("ccf5dee6", 41002, true, null, true, false, 1539), nodes[2]);
+        Assert.Equal(("68de5dd3", 41001, true, (string?)null, false, true), (nodes[0].Id, nodes[0].Port, nodes[0].IsPrimary, nodes[0].PrimaryId, nodes[0].IsFailing, nodes[0].IsConnected));
+        Assert.Equal([new SlotRange(0, 5460), new SlotRange(7000, 7000)], nodes[0].SlotRanges);
+        Assert.Equal(5462, nodes[0].Slots);
+        Assert.Equal(5461, nodes[0].SlotsUpTo(6000));
+        Assert.True(nodes[0].Serves(7000));
+        Assert.False(nodes[0].Serves(5461));
+        Assert.Equal(("c4a926f1", false, "68de5dd3", 0), (nodes[1].Id, nodes[1].IsPrimary, nodes[1].PrimaryId, nodes[1].Slots));
+        Assert.Equal((true, true, false, 1539), (nodes[2].IsPrimary, nodes[2].IsFailing, nodes[2].IsConnected, nodes[2].Slots));
     }
 }

@@ -24,7 +24,11 @@ internal static class TestCluster
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
-    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the cluster; with <paramref name="redisShards"/> (3 or more) on a Redis Cluster of that
+    /// many primaries with a replica each, whose node timeout is <see cref="RedisClusterServer.NodeTimeout"/>.
+    /// </summary>
+    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null, int redisShards = 0)
     {
         var merged = new Dictionary<string, string>(FastFailure);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -33,7 +37,7 @@ internal static class TestCluster
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "parley-cluster-" + Guid.NewGuid().ToString("N"));
-        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true };
+        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true, RedisShards = redisShards, RedisNodeTimeout = RedisClusterServer.NodeTimeout };
         return LocalCluster.StartAsync(spec);
     }
 

@@ -156,9 +156,9 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves <paramref name="slots"/> slots, with their keys, from one primary to another with
-    /// <c>redis-cli --cluster reshard</c>, and waits until the cluster is ready again. Returns the
-    /// ports of the primary that gave them and the one that took them.
+    /// Moves <paramref name="slots"/> slots, with their keys, from the primary with the most to the
+    /// one with the fewest with <c>redis-cli --cluster reshard</c>, and waits until the cluster is
+    /// ready again. Returns the ports of the primary that gave them and the one that took them.
     /// </summary>
     public async Task<(int From, int To)> ReshardAsync(int slots, CancellationToken cancellationToken = default)
     {
@@ -168,7 +168,31 @@ public sealed class LocalRedisCluster : IAsyncDisposable
             throw new InvalidOperationException("Resharding needs two primaries that serve slots.");
         }
 
-        var (from, to) = (primaries[0], primaries[^1]);
+        return await ReshardAsync(primaries[0], primaries[^1], slots, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves <paramref name="slot"/>, with its keys, to another primary (and with it the slots
+    /// below it on the same primary: redis-cli moves a primary's lowest slots first), and waits
+    /// until the cluster is ready again. Returns the ports of the primaries that gave and took it.
+    /// </summary>
+    public async Task<(int From, int To)> MoveSlotAsync(int slot, CancellationToken cancellationToken = default)
+    {
+        var primaries = (await NodesAsync(cancellationToken)).Where(n => n.IsPrimary && !n.IsFailing && n.Slots > 0).ToList();
+        var owner = primaries.Single(p => p.Serves(slot));
+        var heir = primaries.Where(p => p.Id != owner.Id).OrderBy(p => p.Slots).First();
+        return await ReshardAsync(owner, heir, owner.SlotsUpTo(slot), cancellationToken);
+    }
+
+    /// <summary>The slot <paramref name="key"/> (or channel name) hashes to, as the cluster computes it.</summary>
+    public async Task<int> SlotOfAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var port = _servers.First(s => s.IsRunning).Port;
+        return int.Parse(await RedisProbe.QueryAsync(port, ["CLUSTER", "KEYSLOT", key], cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<(int From, int To)> ReshardAsync(RedisClusterNode from, RedisClusterNode to, int slots, CancellationToken cancellationToken)
+    {
         await RunRedisCliAsync(
             Executables.Require("redis-cli", "redis-tools"),
             ["--cluster", "reshard", $"127.0.0.1:{from.Port.ToString(CultureInfo.InvariantCulture)}",

@@ -6,10 +6,19 @@ namespace Parley.Server.Cluster.Local;
 /// One line of <c>CLUSTER NODES</c>, as one member of a Redis Cluster sees another: its id,
 /// port, role, health and the slots it serves. See https://redis.io/commands/cluster-nodes/.
 /// </summary>
-public sealed record RedisClusterNode(string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailing, bool IsConnected, int Slots)
+public sealed record RedisClusterNode(string Id, int Port, bool IsPrimary, string? PrimaryId, bool IsFailing, bool IsConnected, IReadOnlyList<SlotRange> SlotRanges)
 {
     /// <summary>Every slot of a Redis Cluster: 16384.</summary>
     public const int SlotCount = 16384;
+
+    /// <summary>How many slots it serves.</summary>
+    public int Slots => SlotRanges.Sum(r => r.Count);
+
+    /// <summary>Whether it serves <paramref name="slot"/>.</summary>
+    public bool Serves(int slot) => SlotRanges.Any(r => r.First <= slot && slot <= r.Last);
+
+    /// <summary>How many of its slots are at or below <paramref name="slot"/>: what a reshard from it must move to move that slot, as redis-cli moves the lowest first.</summary>
+    public int SlotsUpTo(int slot) => SlotRanges.Sum(r => Math.Max(0, Math.Min(r.Last, slot) - r.First + 1));
 
     /// <summary>The nodes one member knows, from the text of its <c>CLUSTER NODES</c> reply.</summary>
     public static IReadOnlyList<RedisClusterNode> ParseAll(string text)
@@ -30,13 +39,12 @@ public sealed record RedisClusterNode(string Id, int Port, bool IsPrimary, strin
         var address = fields[1].Split('@')[0];
         var port = int.Parse(address[(address.LastIndexOf(':') + 1)..], NumberStyles.None, CultureInfo.InvariantCulture);
         var flags = fields[2].Split(',');
-        var slots = 0;
+        var slots = new List<SlotRange>();
         foreach (var range in fields.Skip(8).Where(f => !f.StartsWith('[')))
         {
             var dash = range.IndexOf('-');
-            slots += dash < 0
-                ? 1
-                : int.Parse(range[(dash + 1)..], CultureInfo.InvariantCulture) - int.Parse(range[..dash], CultureInfo.InvariantCulture) + 1;
+            var first = int.Parse(dash < 0 ? range : range[..dash], NumberStyles.None, CultureInfo.InvariantCulture);
+            slots.Add(new SlotRange(first, dash < 0 ? first : int.Parse(range[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture)));
         }
 
         return new RedisClusterNode(
@@ -48,4 +56,10 @@ public sealed record RedisClusterNode(string Id, int Port, bool IsPrimary, strin
             IsConnected: fields[7] == "connected",
             slots);
     }
+}
+
+/// <summary>Slots <see cref="First"/> to <see cref="Last"/>, both included.</summary>
+public readonly record struct SlotRange(int First, int Last)
+{
+    public int Count => Last - First + 1;
 }
