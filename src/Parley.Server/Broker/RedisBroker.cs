@@ -1,56 +1,76 @@
 using System.Collections.Concurrent;
-using Parley.Redis;
+using System.Threading.Channels;
+using Parley.Server.Observability;
+using Parley.Server.Options;
+using StackExchange.Redis;
 
 namespace Parley.Server.Broker;
 
 /// <summary>
-/// The broker of cluster mode: one Redis pub/sub channel per topic (<c>{prefix}s:{topic}</c>),
-/// envelopes in <see cref="EnvelopeCodec"/> form. Guarantees: a publish is a PUBLISH on the node's
-/// shared connection, which writes commands in the order they are issued, and Redis delivers a
-/// channel's messages in the order it received them, so envelopes of one publisher arrive in publish
-/// order per topic; the subscriber hands messages over from a single loop, so a sink is never
-/// called concurrently. A publish while Redis is unreachable throws <see cref="RedisConnectionException"/>
-/// (the message is already in the store; nothing is lost). After the subscriber reconnects it has
-/// subscribed every topic again, and every sink is told through <see cref="IEnvelopeSink.OnReconnected"/>
-/// that envelopes published meanwhile may be gone.
+/// The broker of cluster mode: one Redis pub/sub channel per topic (<see cref="RedisKeys.Channel"/>),
+/// envelopes in <see cref="EnvelopeCodec"/> form. On one Redis (or behind Sentinel) it uses classic
+/// pub/sub; on a Redis Cluster, sharded pub/sub (SSUBSCRIBE/SPUBLISH), so a message travels only
+/// within the shard that owns its channel instead of being broadcast over the whole cluster bus.
 /// <para>
-/// The connection and the subscriber belong to the caller (the node's container); disposing the
-/// broker gives up its channels and leaves both open.
+/// Guarantees: a publish is issued on the node's shared connection, which writes commands in the
+/// order they are issued, and Redis delivers a channel's messages in the order it received them, so
+/// envelopes of one publisher arrive in publish order per topic. Each topic's messages are read by
+/// one loop in order and handed to one delivery loop, so a sink is never called concurrently. A
+/// publish while Redis is unreachable fails at once with <see cref="RedisConnectionException"/> (the
+/// message is already in the store; nothing is lost). After the pub/sub connection comes back the
+/// client subscribes every channel again; the broker confirms with a round trip on that connection
+/// and then tells every sink through <see cref="IEnvelopeSink.OnReconnected"/> that envelopes
+/// published meanwhile may be gone.
+/// </para>
+/// <para>
+/// The connection belongs to the caller (the node's container); disposing the broker gives up its
+/// channels and leaves the connection open.
 /// </para>
 /// </summary>
 internal sealed class RedisBroker : IBroker
 {
-    private readonly RedisConnection _connection;
-    private readonly RedisSubscriber _subscriber;
-    private readonly string _channelPrefix;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ISubscriber _subscriber;
+    private readonly RedisKeys _keys;
+    private readonly RedisMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly RedisMessageHandler _handler;
+    private readonly Lock _gate = new();
 
-    /// <summary>What each subscribed channel delivers to, by channel name.</summary>
+    /// <summary>What each subscribed topic delivers to, by topic.</summary>
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+
+    // Unbounded: what keeps it short is that sinks must not block (the dispatcher only enqueues onto
+    // connections' bounded queues). Redis's client-output-buffer-limit bounds only what waits in
+    // Redis; the client always reads, so a slow sink would let this queue grow with the publish rate.
+    private readonly Channel<Delivery> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _disposed;
 
-    public RedisBroker(RedisConnection connection, RedisSubscriber subscriber, string keyPrefix, ILogger<RedisBroker> logger)
+    public RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, RedisMetrics metrics, ILogger<RedisBroker> logger)
     {
-        _connection = connection;
-        _subscriber = subscriber;
-        _channelPrefix = keyPrefix + "s:";
+        _redis = redis;
+        _subscriber = redis.GetSubscriber();
+        _keys = keys;
+        _metrics = metrics;
         _logger = logger;
-        _handler = OnMessage;
-        _subscriber.Reconnected += OnSubscriberReconnected;
+        IsSharded = redis.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+        _redis.ConnectionRestored += OnConnectionRestored;
+        _ = Task.Run(DeliverAsync);
     }
 
-    public bool IsConnected => !_disposed && _connection.IsConnected && _subscriber.IsConnected;
+    /// <summary>True on a Redis Cluster: channels are shard channels (SSUBSCRIBE/SPUBLISH).</summary>
+    public bool IsSharded { get; }
+
+    public bool IsConnected => !_disposed && _redis.IsConnected && _subscriber.IsConnected();
 
     /// <summary>PING on the command connection; a stalled server fails it by timeout even while the socket is up.</summary>
     public async Task PingAsync(CancellationToken cancellationToken)
     {
-        if (!_subscriber.IsConnected)
+        if (!_subscriber.IsConnected())
         {
-            throw new RedisConnectionException("The subscriber connection to Redis is down.");
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "The pub/sub connection to Redis is down.");
         }
 
-        await _connection.ExecuteAsync("PING").WaitAsync(cancellationToken);
+        await _metrics.MeasureAsync(_redis.GetDatabase().PingAsync()).WaitAsync(cancellationToken);
     }
 
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken)
@@ -58,107 +78,193 @@ internal sealed class RedisBroker : IBroker
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        // Issued without waiting for earlier publishes: the connection keeps their order on its one socket.
-        return _connection.ExecuteAsync("PUBLISH", Channel(topic), EnvelopeCodec.Encode(envelope));
+        // Issued without waiting for earlier publishes: the connection keeps their order on its socket.
+        return _metrics.MeasureAsync(_subscriber.PublishAsync(Channel(topic), EnvelopeCodec.Encode(envelope)));
     }
 
     public async Task SubscribeAsync(string topic, IEnvelopeSink sink, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var channel = Channel(topic);
-        var subscription = new Subscription(topic, sink);
-        var isNew = true;
-        _subscriptions.AddOrUpdate(channel, subscription, (_, _) =>
+        Subscription subscription;
+        var isNew = false;
+        lock (_gate)
         {
-            isNew = false;
-            return subscription;
-        });
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_subscriptions.TryGetValue(topic, out var existing))
+            {
+                // Only the sink changes; the caller still waits until the channel is active.
+                existing.Sink = sink;
+                subscription = existing;
+            }
+            else
+            {
+                subscription = new Subscription(topic, sink);
+                subscription.Active = ListenAsync(subscription);
+                _subscriptions[topic] = subscription;
+                isNew = true;
+            }
+        }
 
         try
         {
-            // Completes at once for a channel already subscribed: only the sink changed.
-            await _subscriber.SubscribeAsync(channel, _handler);
+            await subscription.Active;
         }
         catch when (isNew)
         {
-            // The caller sees a failed subscribe, so the broker must not keep delivering it later.
-            if (_subscriptions.TryRemove(new KeyValuePair<string, Subscription>(channel, subscription)))
+            // The caller sees a failed subscribe, so the client must not subscribe it again on reconnect.
+            lock (_gate)
             {
-                await UnsubscribeChannelAsync(channel);
+                _subscriptions.TryRemove(new KeyValuePair<string, Subscription>(topic, subscription));
             }
 
+            await ForgetChannelAsync(Channel(topic));
             throw;
         }
     }
 
     public async Task UnsubscribeAsync(string topic, CancellationToken cancellationToken)
     {
-        var channel = Channel(topic);
-        if (_subscriptions.TryRemove(channel, out _))
+        Subscription? removed;
+        lock (_gate)
         {
-            await _subscriber.UnsubscribeAsync(channel);
+            _subscriptions.TryRemove(topic, out removed);
+        }
+
+        if (removed is not null)
+        {
+            await StopListeningAsync(removed);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_disposed)
+        Subscription[] subscriptions;
+        lock (_gate)
         {
-            return;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            subscriptions = [.. _subscriptions.Values];
+            _subscriptions.Clear();
         }
 
-        _disposed = true;
-        _subscriber.Reconnected -= OnSubscriberReconnected;
-        var channels = _subscriptions.Keys.ToArray();
-        _subscriptions.Clear();
-        await Task.WhenAll(channels.Select(UnsubscribeChannelAsync));
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        await Task.WhenAll(subscriptions.Select(StopListeningAsync));
+        // Not awaited: a sink may dispose the broker from the delivery loop. Nothing queued is
+        // delivered any more, since every subscription is gone.
+        _deliveries.Writer.TryComplete();
     }
 
-    private string Channel(string topic) => _channelPrefix + topic;
+    private RedisChannel Channel(string topic) => IsSharded ? RedisChannel.Sharded(_keys.Channel(topic)) : RedisChannel.Literal(_keys.Channel(topic));
 
-    /// <summary>Gives up a channel; a failure only means the server forgets it with the connection.</summary>
-    private async Task UnsubscribeChannelAsync(string channel)
+    private async Task<ChannelMessageQueue> ListenAsync(Subscription subscription)
+    {
+        var queue = await _metrics.MeasureAsync(_subscriber.SubscribeAsync(Channel(subscription.Topic)));
+
+        // One loop per channel, in the order Redis sent its messages; it only hands them over.
+        queue.OnMessage(message =>
+        {
+            _metrics.PubSubMessage();
+            _deliveries.Writer.TryWrite(new Delivery(subscription, (byte[])message.Message!));
+        });
+        return queue;
+    }
+
+    private async Task StopListeningAsync(Subscription subscription)
+    {
+        try
+        {
+            var queue = await subscription.Active;
+            await queue.UnsubscribeAsync();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            // The subscribe itself failed, or Redis is away: the server forgets the channel with the connection.
+            RedisBrokerLog.UnsubscribeFailed(_logger, subscription.Topic, e);
+            await ForgetChannelAsync(Channel(subscription.Topic));
+        }
+    }
+
+    /// <summary>Drops the client's record of a channel, so it is not subscribed again after a reconnect.</summary>
+    private async Task ForgetChannelAsync(RedisChannel channel)
     {
         try
         {
             await _subscriber.UnsubscribeAsync(channel);
         }
-        catch (RedisException e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            RedisBrokerLog.UnsubscribeFailed(_logger, channel, e);
+            RedisBrokerLog.UnsubscribeFailed(_logger, channel.ToString(), e);
         }
     }
 
-    /// <summary>Runs on the subscriber's delivery loop, one message at a time.</summary>
-    private ValueTask OnMessage(string channel, ReadOnlyMemory<byte> payload)
+    private async Task DeliverAsync()
     {
-        // Looked up now: a topic unsubscribed while its messages were queued delivers nothing more.
-        if (!_subscriptions.TryGetValue(channel, out var subscription))
+        await foreach (var delivery in _deliveries.Reader.ReadAllAsync())
         {
-            return ValueTask.CompletedTask;
-        }
+            if (delivery.Subscription is null)
+            {
+                TellSinksReconnected();
+                continue;
+            }
 
-        if (!EnvelopeCodec.TryDecode(payload, out var envelope))
+            // Looked up now: a topic unsubscribed (or subscribed anew) while its messages were queued delivers nothing more.
+            var subscription = delivery.Subscription;
+            if (!_subscriptions.TryGetValue(subscription.Topic, out var current) || !ReferenceEquals(current, subscription))
+            {
+                continue;
+            }
+
+            if (!EnvelopeCodec.TryDecode(delivery.Payload, out var envelope))
+            {
+                RedisBrokerLog.MalformedPayload(_logger, subscription.Topic, delivery.Payload.Length);
+                continue;
+            }
+
+            try
+            {
+                subscription.Sink.OnEnvelope(subscription.Topic, envelope!);
+            }
+            catch (Exception e)
+            {
+                RedisBrokerLog.SinkFailed(_logger, subscription.Topic, e);
+            }
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription && !_disposed)
         {
-            RedisBrokerLog.MalformedPayload(_logger, subscription.Topic, payload.Length);
-            return ValueTask.CompletedTask;
+            _ = ConfirmResubscribedAsync();
         }
+    }
 
+    /// <summary>
+    /// The client sends its SUBSCRIBEs again as the pub/sub connection comes back; a PING on that
+    /// connection is answered after them, so once it is, every channel is subscribed again and the
+    /// sinks may re-read what they missed. Should the PING fail, the sinks are told anyway: a
+    /// re-read too early is still followed by the head check.
+    /// </summary>
+    private async Task ConfirmResubscribedAsync()
+    {
         try
         {
-            subscription.Sink.OnEnvelope(subscription.Topic, envelope!);
+            await _subscriber.PingAsync();
         }
-        catch (Exception e)
+        catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            RedisBrokerLog.SinkFailed(_logger, subscription.Topic, e);
+            RedisBrokerLog.ResubscribeUnconfirmed(_logger, e);
         }
 
-        return ValueTask.CompletedTask;
+        _deliveries.Writer.TryWrite(default);
     }
 
-    /// <summary>Raised on the delivery loop once every channel is subscribed again; each sink hears it once.</summary>
-    private void OnSubscriberReconnected(object? sender, EventArgs e)
+    /// <summary>Runs on the delivery loop; each sink hears it once.</summary>
+    private void TellSinksReconnected()
     {
         var sinks = _subscriptions.Values.Select(s => s.Sink).Distinct(ReferenceEqualityComparer.Instance).Cast<IEnvelopeSink>().ToArray();
         RedisBrokerLog.Reconnected(_logger, _subscriptions.Count, sinks.Length);
@@ -175,7 +281,18 @@ internal sealed class RedisBroker : IBroker
         }
     }
 
-    private sealed record Subscription(string Topic, IEnvelopeSink Sink);
+    private sealed class Subscription(string topic, IEnvelopeSink sink)
+    {
+        public string Topic { get; } = topic;
+
+        public IEnvelopeSink Sink { get; set; } = sink;
+
+        /// <summary>Completes once Redis confirmed the channel; faults when it could not.</summary>
+        public Task<ChannelMessageQueue> Active { get; set; } = null!;
+    }
+
+    /// <summary>A message of a subscription, or (with none) the mark that the pub/sub connection came back.</summary>
+    private readonly record struct Delivery(Subscription? Subscription, byte[] Payload);
 }
 
 internal static partial class RedisBrokerLog
@@ -194,4 +311,7 @@ internal static partial class RedisBrokerLog
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, Message = "Unsubscribing Redis channel {Channel} failed.")]
     public static partial void UnsubscribeFailed(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Could not confirm the pub/sub connection's subscriptions after it came back; sinks re-read now and the head check covers the rest.")]
+    public static partial void ResubscribeUnconfirmed(ILogger logger, Exception exception);
 }

@@ -1,10 +1,11 @@
-using Parley.Redis;
 using Parley.Server.Broker;
 using Parley.Server.Cluster;
 using Parley.Server.Limits;
+using Parley.Server.Observability;
 using Parley.Server.Options;
 using Parley.Server.Presence;
 using Parley.Server.Store;
+using StackExchange.Redis;
 
 namespace Parley.Server.Hosting;
 
@@ -21,18 +22,42 @@ internal static class ClusterBackends
         var store = await PostgresMessageStore.OpenAsync(options.Postgres, loggers.CreateLogger<PostgresMessageStore>(), cancellationToken);
         services.AddSingleton<IMessageStore>(store);
 
-        var redisOptions = RedisConnectionOptions.Parse(options.Redis.Url);
-        var prefix = options.Redis.KeyPrefix;
+        var redis = await ConnectRedisAsync(options.Redis, loggers.CreateLogger("Parley.Server.Redis"), cancellationToken);
+        var keys = new RedisKeys(options.Redis.KeyPrefix);
         var metrics = new RedisMetrics();
+        metrics.Attach(redis);
         services.AddSingleton(metrics);
-        var connection = await RedisConnection.ConnectAsync(redisOptions, loggers.CreateLogger<RedisConnection>(), metrics, cancellationToken);
-        var subscriber = await RedisSubscriber.ConnectAsync(redisOptions, loggers.CreateLogger<RedisSubscriber>(), metrics, cancellationToken);
-        services.AddSingleton(connection);
-        services.AddSingleton(subscriber);
-        services.AddSingleton<IBroker>(sp => new RedisBroker(connection, subscriber, prefix, sp.GetRequiredService<ILogger<RedisBroker>>()));
-        services.AddSingleton<IPresenceStore>(new RedisPresenceStore(connection, prefix));
-        services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(connection, prefix));
-        services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(connection, prefix, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(connection, prefix));
+
+        // Registered through a factory, so the container disposes the connection with the node.
+        services.AddSingleton<IConnectionMultiplexer>(_ => redis);
+        services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>()));
+        services.AddSingleton<IPresenceStore>(new RedisPresenceStore(redis, keys, metrics));
+        services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(redis, keys, metrics));
+        services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<INodeRegistry>(new RedisNodeRegistry(redis, keys, metrics));
     }
+
+    /// <summary>The node's one Redis connection (a command and a pub/sub socket per server); throws when Redis cannot be reached.</summary>
+    private static async Task<ConnectionMultiplexer> ConnectRedisAsync(RedisOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        var configuration = RedisConfiguration.Parse(options.Url);
+        var redis = await ConnectionMultiplexer.ConnectAsync(configuration).WaitAsync(cancellationToken);
+        RedisLog.Connected(logger, RedisConfiguration.Describe(configuration), redis.GetServers().Any(s => s.ServerType == ServerType.Cluster));
+        redis.ConnectionFailed += (_, e) => RedisLog.ConnectionLost(logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType, e.FailureType, e.Exception);
+        redis.ConnectionRestored += (_, e) => RedisLog.Reconnected(logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType);
+        return redis;
+    }
+}
+
+/// <summary>Log messages of the node's Redis connection, event ids 2100–2199.</summary>
+internal static partial class RedisLog
+{
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Connected to Redis ({Configuration}); Redis Cluster: {IsCluster}.")]
+    public static partial void Connected(ILogger logger, string configuration, bool isCluster);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "Lost the {ConnectionType} connection to Redis at {EndPoint} ({FailureType}); reconnecting.")]
+    public static partial void ConnectionLost(ILogger logger, string endPoint, ConnectionType connectionType, ConnectionFailureType failureType, Exception? exception);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "Reconnected the {ConnectionType} connection to Redis at {EndPoint}.")]
+    public static partial void Reconnected(ILogger logger, string endPoint, ConnectionType connectionType);
 }

@@ -195,7 +195,7 @@ internal static class ParleyNode
             sp.GetRequiredService<DeliveryMetrics>();
             sp.GetRequiredService<ConnectionMetrics>();
             // Created before the exporter, with the Redis connections it counts for.
-            sp.GetService<Parley.Redis.RedisMetrics>()?.ReportZeros();
+            sp.GetService<RedisMetrics>()?.ReportZeros();
             return exporter;
         });
         services.AddSingleton<StreamDispatcher>();

@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
-using Parley.Redis;
+using Parley.Server.Observability;
+using Parley.Server.Options;
+using StackExchange.Redis;
 
 namespace Parley.Server.Limits;
 
 /// <summary>
 /// Tenant publish rates of cluster mode, shared by every node through one GCRA state per tenant in
-/// Redis (<c>{prefix}r:{tenant}</c>, <c>publish_lease.lua</c>); an idle tenant may publish one
+/// Redis (<see cref="RedisKeys.PublishRate"/>, <c>publish_lease.lua</c>); an idle tenant may publish one
 /// second's worth at once, as in embedded mode.
 /// <para>
 /// A round trip per publish would cost more than the publish, so a node leases a small batch
@@ -44,8 +46,9 @@ internal sealed class RedisPublishRateLimiter : IPublishRateLimiter
 
     private static readonly RedisScript LeaseScript = RedisScript.FromResource(typeof(RedisPublishRateLimiter).Assembly, "publish_lease.lua");
 
-    private readonly RedisConnection _redis;
-    private readonly string _keyPrefix;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
+    private readonly RedisMetrics _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private readonly double _leaseFraction;
@@ -61,8 +64,9 @@ internal sealed class RedisPublishRateLimiter : IPublishRateLimiter
     private int _degraded;
 
     public RedisPublishRateLimiter(
-        RedisConnection redis,
-        string keyPrefix,
+        IConnectionMultiplexer redis,
+        RedisKeys keys,
+        RedisMetrics metrics,
         ILogger<RedisPublishRateLimiter> logger,
         TimeProvider? clock = null,
         double leaseFraction = DefaultLeaseFraction,
@@ -71,7 +75,8 @@ internal sealed class RedisPublishRateLimiter : IPublishRateLimiter
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(leaseFraction);
         _redis = redis;
-        _keyPrefix = keyPrefix;
+        _keys = keys;
+        _metrics = metrics;
         _logger = logger;
         _clock = clock ?? TimeProvider.System;
         _leaseFraction = leaseFraction;
@@ -150,9 +155,9 @@ internal sealed class RedisPublishRateLimiter : IPublishRateLimiter
         try
         {
             var ask = Math.Max(1, (long)Math.Floor(perSecond * _leaseFraction));
-            var reply = await _redis.EvalAsync(LeaseScript, [$"{_keyPrefix}r:{tenant}"], perSecond, MemoryPublishRateLimiter.Burst(perSecond), ask, unspent);
-            var granted = reply.Items[0].AsInt64();
-            var waitMs = reply.Items[1].AsInt64();
+            var reply = (long[])(await LeaseScript.EvaluateAsync(_redis.GetDatabase(), _metrics, [_keys.PublishRate(tenant)], perSecond, MemoryPublishRateLimiter.Burst(perSecond), ask, unspent))!;
+            var granted = reply[0];
+            var waitMs = reply[1];
             lock (lease)
             {
                 var now = _clock.GetTimestamp();

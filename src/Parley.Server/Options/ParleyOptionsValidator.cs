@@ -94,22 +94,13 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         var redis = options.Redis;
         Require(redis.Url.Length > 0 == postgres.IsConfigured,
             "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.");
-        if (redis.Url.Length > 0)
+        if (redis.Url.Length > 0 && !RedisConfiguration.TryParse(redis.Url, out _, out var redisError))
         {
-            if (Parley.Redis.RedisConnectionOptions.TryParse(redis.Url, out var parsed, out var error))
-            {
-                foreach (var problem in parsed!.Validate())
-                {
-                    errors.Add("Parley:Redis:Url: " + problem);
-                }
-            }
-            else
-            {
-                errors.Add("Parley:Redis:Url: " + error);
-            }
+            errors.Add("Parley:Redis:Url: " + redisError);
         }
 
-        Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(char.IsWhiteSpace), "Parley:Redis:KeyPrefix must be at most 64 characters without white space.");
+        Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(c => char.IsWhiteSpace(c) || c is '{' or '}'),
+            "Parley:Redis:KeyPrefix must be at most 64 characters without white space or braces (Parley's keys use braces as Redis Cluster hash tags).");
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
         Require(options.Cluster.TopicLinger >= TimeSpan.Zero, "Parley:Cluster:TopicLinger must be zero or positive.");
         Require(options.Cluster.GapWait > TimeSpan.Zero && options.Cluster.GapWait < options.Cluster.HeadCheckInterval,

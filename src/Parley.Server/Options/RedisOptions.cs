@@ -4,12 +4,14 @@ namespace Parley.Server.Options;
 public sealed class RedisOptions
 {
     /// <summary>
-    /// <c>redis://[user:password@]host:port[/db]</c>. Empty (the default): no Redis, embedded mode.
-    /// Redis holds nothing that cannot be lost; it needs no persistence.
+    /// Where Redis is: a StackExchange.Redis configuration string (<c>host1:6379,host2:6379,ssl=true,user=…,password=…</c>;
+    /// several endpoints, TLS, ACL users, Sentinel with <c>serviceName=…</c>, a Redis Cluster) or one
+    /// server as <c>redis[s]://[user:password@]host:port[/db]</c> (see <see cref="RedisConfiguration"/>).
+    /// Empty (the default): no Redis, embedded mode. Redis holds nothing that cannot be lost; it needs no persistence.
     /// </summary>
     public string Url { get; set; } = "";
 
-    /// <summary>Prefix of every key and channel, so several deployments can share one Redis. Default "parley:".</summary>
+    /// <summary>Prefix of every key and channel (<see cref="RedisKeys"/>), so several deployments can share one Redis. Default "parley:"; no braces.</summary>
     public string KeyPrefix { get; set; } = "parley:";
 }
 

@@ -1,29 +1,34 @@
-using Parley.Redis;
+using Parley.Server.Observability;
+using Parley.Server.Options;
 using Parley.Server.Tenancy;
+using StackExchange.Redis;
 
 namespace Parley.Server.Presence;
 
 /// <summary>
 /// Presence of cluster mode, shared by every node. Per room a ZSET of users scored by the expiry
-/// of their latest connection (<c>{prefix}p:{room}</c>), and per user in the room a ZSET of their
-/// connection ids scored by expiry (<c>{prefix}p:{room}/{user}</c>; identifiers never contain '/').
-/// Every operation is one Lua script: it removes expired entries first and then reads and writes
-/// in one atomic step, with time taken from the Redis server, so nodes' clocks do not matter and
-/// no two nodes can both see a user's "first" connection. Each key expires with its latest entry,
-/// so the keys of a room everyone abandoned vanish by themselves.
+/// of their latest connection, and per user in the room a ZSET of their connection ids scored by
+/// expiry (<see cref="RedisKeys.PresenceRoom"/>, <see cref="RedisKeys.PresenceUser"/>: both tagged
+/// with the room, so on a Redis Cluster they share a slot). Every operation is one Lua script: it
+/// removes expired entries first and then reads and writes in one atomic step, with time taken
+/// from the Redis server, so nodes' clocks do not matter and no two nodes can both see a user's
+/// "first" connection. Each key expires with its latest entry, so the keys of a room everyone
+/// abandoned vanish by themselves.
 /// </summary>
-internal sealed class RedisPresenceStore(RedisConnection redis, string keyPrefix) : IPresenceStore
+internal sealed class RedisPresenceStore(IConnectionMultiplexer redis, RedisKeys keys, RedisMetrics metrics) : IPresenceStore
 {
     private static readonly RedisScript Add = Script("presence_add.lua");
     private static readonly RedisScript Renew = Script("presence_renew.lua");
     private static readonly RedisScript Remove = Script("presence_remove.lua");
     private static readonly RedisScript List = Script("presence_list.lua");
 
+    private IDatabaseAsync Database => redis.GetDatabase();
+
     public async Task<bool> AddAsync(StreamId room, PresenceMember member, TimeSpan ttl, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = await redis.EvalAsync(Add, [RoomKey(room), UserKey(room, member.User)], member.User, member.ConnectionId, Milliseconds(ttl));
-        return reply.AsInt64() == 1;
+        var reply = await Add.EvaluateAsync(Database, metrics, [keys.PresenceRoom(room), keys.PresenceUser(room, member.User)], member.User, member.ConnectionId, Milliseconds(ttl));
+        return (long)reply == 1;
     }
 
     public async Task<IReadOnlyList<PresenceMember>> RenewAsync(StreamId room, IReadOnlyList<PresenceMember> members, TimeSpan ttl, CancellationToken cancellationToken)
@@ -34,40 +39,35 @@ internal sealed class RedisPresenceStore(RedisConnection redis, string keyPrefix
             return [];
         }
 
-        var keys = new RedisArg[1 + members.Count];
-        var args = new RedisArg[1 + (2 * members.Count)];
-        keys[0] = RoomKey(room);
+        var scriptKeys = new RedisKey[1 + members.Count];
+        var args = new RedisValue[1 + (2 * members.Count)];
+        scriptKeys[0] = keys.PresenceRoom(room);
         args[0] = Milliseconds(ttl);
         for (var i = 0; i < members.Count; i++)
         {
-            keys[1 + i] = UserKey(room, members[i].User);
+            scriptKeys[1 + i] = keys.PresenceUser(room, members[i].User);
             args[1 + (2 * i)] = members[i].User;
             args[2 + (2 * i)] = members[i].ConnectionId;
         }
 
-        var missing = await redis.EvalAsync(Renew, keys, args);
-        return [.. missing.Items.Select(i => members[checked((int)i.AsInt64()) - 1])];
+        var missing = (long[])(await Renew.EvaluateAsync(Database, metrics, scriptKeys, args))!;
+        return [.. missing.Select(i => members[checked((int)i) - 1])];
     }
 
     public async Task<bool> RemoveAsync(StreamId room, PresenceMember member, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = await redis.EvalAsync(Remove, [RoomKey(room), UserKey(room, member.User)], member.User, member.ConnectionId);
-        return reply.AsInt64() == 1;
+        var reply = await Remove.EvaluateAsync(Database, metrics, [keys.PresenceRoom(room), keys.PresenceUser(room, member.User)], member.User, member.ConnectionId);
+        return (long)reply == 1;
     }
 
     public async Task<IReadOnlyList<string>> ListAsync(StreamId room, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var reply = await redis.EvalAsync(List, [RoomKey(room)]);
-        var users = reply.Items.Select(u => u.AsString()!).ToArray();
+        var users = (string[])(await List.EvaluateAsync(Database, metrics, [keys.PresenceRoom(room)]))!;
         Array.Sort(users, StringComparer.Ordinal);
         return users;
     }
-
-    private string RoomKey(StreamId room) => $"{keyPrefix}p:{room.Key}";
-
-    private string UserKey(StreamId room, string user) => $"{keyPrefix}p:{room.Key}/{user}";
 
     /// <summary>At least 1 ms: a zero TTL would make the entry expire in the same step it is added.</summary>
     private static long Milliseconds(TimeSpan ttl) => Math.Max(1, (long)Math.Ceiling(ttl.TotalMilliseconds));

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
-using Parley.Redis;
 using Parley.Server.Cluster.Local;
 using Parley.Tests.Support;
 using Xunit.Abstractions;
@@ -30,7 +29,7 @@ public sealed class ChurnTests(ITestOutputHelper output)
     public async Task Ten_thousand_connect_authenticate_close_cycles_leave_open_files_heap_and_redis_keys_as_they_were()
     {
         await using var cluster = await TestCluster.StartAsync(nodes: 2);
-        await using var redis = await RedisConnection.ConnectAsync(RedisConnectionOptions.Parse(cluster.Redis.Url));
+        await using var redis = await RedisTestConnections.ConnectAsync(cluster.Redis.Url);
 
         // The same load, smaller, first: compiled code, thread pool and connection pools reach their working size.
         Assert.Equal(0, await RunCyclesAsync(cluster, 1_000, "warm"));
@@ -159,14 +158,14 @@ public sealed class ChurnTests(ITestOutputHelper output)
     /// Waits until the nodes' open files and Redis's keys stop falling toward <paramref name="expected"/>
     /// (closes and removals finish after the clients are gone), then takes each node's live heap after a full collection.
     /// </summary>
-    private static async Task<Snapshot> SettledAsync(LocalCluster cluster, RedisConnection redis, Snapshot? expected)
+    private static async Task<Snapshot> SettledAsync(LocalCluster cluster, StackExchange.Redis.IConnectionMultiplexer redis, Snapshot? expected)
     {
         int[] files = [];
         long keys = 0;
         await Eventually.TrueAsync(async () =>
         {
             files = [.. cluster.Nodes.Select(n => Directory.GetFiles($"/proc/{n.Process.Id}/fd").Length)];
-            keys = (await redis.ExecuteAsync("DBSIZE")).AsInt64();
+            keys = await redis.GetServers()[0].DatabaseSizeAsync();
             return expected is null
                 ? true
                 : keys <= expected.RedisKeys && files.Select((f, i) => f <= expected.OpenFiles[i] + OpenFilesMargin).All(ok => ok);

@@ -127,7 +127,7 @@ public sealed class RedisLossTests(ITestOutputHelper output) : IAsyncLifetime
         {
             return await condition();
         }
-        catch (Parley.Redis.RedisException)
+        catch (StackExchange.Redis.RedisException)
         {
             return false;
         }

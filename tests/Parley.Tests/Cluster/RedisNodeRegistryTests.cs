@@ -1,16 +1,21 @@
-using Parley.Redis;
 using Parley.Server.Cluster;
+using Parley.Server.Observability;
+using Parley.Server.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Cluster;
 
+/// <summary>The Redis node registry suite on one redis-server shared by the class.</summary>
+public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : RedisNodeRegistrySuite(redis), IClassFixture<SharedRedisServer>;
+
 /// <summary>
-/// The node registry specification against a real redis-server shared by the class; time passes
-/// for real, so the short TTL is short. Keys are isolated per test by prefix.
+/// The node registry specification against a Redis deployment given by the concrete class; time
+/// passes for real, so the short TTL is short. Keys are isolated per test by prefix.
 /// </summary>
-public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : NodeRegistrySpec, IClassFixture<SharedRedisServer>
+public abstract class RedisNodeRegistrySuite(IRedisTestServer redis) : NodeRegistrySpec
 {
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
+    private readonly RedisMetrics _metrics = new();
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
     protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
@@ -18,8 +23,8 @@ public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : NodeRegist
     [Fact]
     public async Task Nodes_announced_through_separate_connections_see_each_other()
     {
-        await using var other = await RedisConnection.ConnectAsync(redis.Options);
-        var (here, there) = (await CreateRegistryAsync(), new RedisNodeRegistry(other, _prefix));
+        await using var other = await RedisTestConnections.ConnectAsync(redis.Configuration, allowAdmin: false);
+        var (here, there) = (await CreateRegistryAsync(), new RedisNodeRegistry(other, new RedisKeys(_prefix), _metrics));
         var now = DateTimeOffset.UnixEpoch;
         await here.AnnounceAsync(new NodeInfo("n-a", now, 1, now), LongTtl, default);
         await there.AnnounceAsync(new NodeInfo("n-b", now, 2, now), LongTtl, default);
@@ -37,11 +42,24 @@ public sealed class RedisNodeRegistryTests(SharedRedisServer redis) : NodeRegist
         await registry.AnnounceAsync(new NodeInfo("n-b", now, 0, now), ShortTtl, default);
 
         await Eventually.TrueAsync(
-            async () => (await redis.Connection.ExecuteAsync("KEYS", _prefix + "*")).Items.Count == 0,
+            async () => (await RedisTestConnections.KeysAsync(redis.Connection, _prefix)).Count == 0,
             "the entries and the index expired without anyone listing them");
     }
 
-    protected override Task<INodeRegistry> CreateRegistryAsync() => Task.FromResult<INodeRegistry>(new RedisNodeRegistry(redis.Connection, _prefix));
+    [Fact]
+    public async Task The_registry_works_on_after_redis_forgot_its_scripts()
+    {
+        var registry = await CreateRegistryAsync();
+        var now = DateTimeOffset.UnixEpoch;
+        await registry.AnnounceAsync(new NodeInfo("n-a", now, 1, now), LongTtl, default);
+
+        await RedisTestConnections.FlushScriptsAsync(redis.Connection);
+
+        await registry.AnnounceAsync(new NodeInfo("n-b", now, 2, now), LongTtl, default);
+        Assert.Equal(["n-a", "n-b"], (await registry.ListAsync(default)).Select(n => n.Id));
+    }
+
+    protected override Task<INodeRegistry> CreateRegistryAsync() => Task.FromResult<INodeRegistry>(new RedisNodeRegistry(redis.Connection, new RedisKeys(_prefix), _metrics));
 
     protected override Task PassTimeAsync(TimeSpan duration) => Task.Delay(duration);
 }

@@ -1,17 +1,23 @@
-using Parley.Redis;
 using Parley.Server.Limits;
+using Parley.Server.Observability;
+using Parley.Server.Options;
 using Parley.Tests.Support;
+using StackExchange.Redis;
 
 namespace Parley.Tests.Limits;
 
+/// <summary>The Redis connection limiter suite on one redis-server shared by the class.</summary>
+public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : RedisConnectionLimiterSuite(redis), IClassFixture<SharedRedisServer>;
+
 /// <summary>
-/// The connection limiter specification against a real redis-server shared by the class; time
-/// passes for real, so the short TTL is short. Keys are isolated per test by prefix.
+/// The connection limiter specification against a Redis deployment given by the concrete class;
+/// time passes for real, so the short TTL is short. Keys are isolated per test by prefix.
 /// </summary>
-public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : ConnectionLimiterSpec, IClassFixture<SharedRedisServer>, IAsyncLifetime
+public abstract class RedisConnectionLimiterSuite(IRedisTestServer redis) : ConnectionLimiterSpec, IAsyncLifetime
 {
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
-    private readonly List<RedisConnection> _connections = [];
+    private readonly RedisMetrics _metrics = new();
+    private readonly List<ConnectionMultiplexer> _connections = [];
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
     protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
@@ -24,6 +30,8 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
         {
             await connection.DisposeAsync();
         }
+
+        _metrics.Dispose();
     }
 
     [Fact]
@@ -123,20 +131,35 @@ public sealed class RedisConnectionLimiterTests(SharedRedisServer redis) : Conne
         await limiter.ReleaseAsync(Slot("alice", "c1"), default);
 
         await Eventually.TrueAsync(
-            async () => (await redis.Connection.ExecuteAsync("KEYS", _prefix + "*")).Items.Count == 0,
+            async () => (await RedisTestConnections.KeysAsync(redis.Connection, _prefix)).Count == 0,
             "every limiter key vanished, the unreleased slot's by expiry");
     }
 
-    protected override Task<IConnectionLimiter> CreateLimiterAsync() => Task.FromResult<IConnectionLimiter>(new RedisConnectionLimiter(redis.Connection, _prefix));
+    [Fact]
+    public async Task Slots_are_taken_counted_and_released_after_redis_forgot_its_scripts()
+    {
+        var limiter = await CreateLimiterAsync();
+        var quota = new ConnectionQuota(Limit.Of(1), Limit.Unlimited, Limit.Unlimited);
+        Assert.Equal(SlotResult.Acquired, await limiter.TryAcquireAsync(Slot("alice", "c1"), quota, LongTtl, default));
+
+        await RedisTestConnections.FlushScriptsAsync(redis.Connection);
+
+        Assert.Equal(SlotResult.UserLimitReached, await limiter.TryAcquireAsync(Slot("alice", "c2"), quota, LongTtl, default));
+        Assert.Empty(await limiter.RenewAsync([Slot("alice", "c1")], LongTtl, default));
+        await limiter.ReleaseAsync(Slot("alice", "c1"), default);
+        Assert.Equal(0, await limiter.CountUserAsync(Tenant, "alice", default));
+    }
+
+    protected override Task<IConnectionLimiter> CreateLimiterAsync() => Task.FromResult<IConnectionLimiter>(new RedisConnectionLimiter(redis.Connection, new RedisKeys(_prefix), _metrics));
 
     protected override Task PassTimeAsync(TimeSpan duration) => Task.Delay(duration);
 
     /// <summary>A limiter with its own connection, as another node would have.</summary>
     private async Task<IConnectionLimiter> NodeAsync()
     {
-        var connection = await RedisConnection.ConnectAsync(redis.Options);
+        var connection = await RedisTestConnections.ConnectAsync(redis.Configuration, allowAdmin: false);
         _connections.Add(connection);
-        return new RedisConnectionLimiter(connection, _prefix);
+        return new RedisConnectionLimiter(connection, new RedisKeys(_prefix), _metrics);
     }
 
     private async Task<IConnectionLimiter[]> FourNodesAsync() => [await NodeAsync(), await NodeAsync(), await NodeAsync(), await NodeAsync()];

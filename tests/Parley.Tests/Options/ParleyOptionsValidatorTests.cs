@@ -79,8 +79,10 @@ public sealed class ParleyOptionsValidatorTests
     [Theory]
     [InlineData("redis://127.0.0.1:6379", "", "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.")]
     [InlineData("", "Host=db;Database=parley", "Parley:Redis:Url and Parley:Postgres:ConnectionString go together: set both for cluster mode, neither for embedded mode.")]
-    [InlineData("rediss://cache:6380", "Host=db;Database=parley", "Parley:Redis:Url: ")]
+    [InlineData("redis://cache/two", "Host=db;Database=parley", "Parley:Redis:Url: ")]
     [InlineData("http://cache", "Host=db;Database=parley", "Parley:Redis:Url: ")]
+    [InlineData("cache:6379,nonsense=1", "Host=db;Database=parley", "Parley:Redis:Url: ")]
+    [InlineData("abortConnect=false", "Host=db;Database=parley", "Parley:Redis:Url: Redis configuration names no endpoint")]
     public void Cluster_settings_are_refused_unless_redis_and_postgres_are_both_valid(string redis, string postgres, string message)
     {
         var options = new ParleyOptions();
@@ -89,6 +91,15 @@ public sealed class ParleyOptionsValidatorTests
         var result = new ParleyOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
         Assert.Contains(result.Failures, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_key_prefix_with_braces_is_refused_because_the_keys_use_them_as_hash_tags()
+    {
+        var options = new ParleyOptions();
+        options.Redis.KeyPrefix = "{parley}:";
+
+        Assert.Contains(Validate(options).Failures!, f => f.StartsWith("Parley:Redis:KeyPrefix must be at most 64 characters without white space or braces", StringComparison.Ordinal));
     }
 
     [Fact]

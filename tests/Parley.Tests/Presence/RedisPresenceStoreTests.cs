@@ -1,16 +1,22 @@
+using Parley.Server.Observability;
+using Parley.Server.Options;
 using Parley.Server.Presence;
 using Parley.Server.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Presence;
 
+/// <summary>The Redis presence suite on one redis-server shared by the class.</summary>
+public sealed class RedisPresenceStoreTests(SharedRedisServer redis) : RedisPresenceStoreSuite(redis), IClassFixture<SharedRedisServer>;
+
 /// <summary>
-/// The presence specification against a real redis-server shared by the class; time passes for
-/// real, so the short TTL is short. Keys are isolated per test by prefix.
+/// The presence specification against a Redis deployment given by the concrete class; time passes
+/// for real, so the short TTL is short. Keys are isolated per test by prefix.
 /// </summary>
-public sealed class RedisPresenceStoreTests(SharedRedisServer redis) : PresenceStoreSpec, IClassFixture<SharedRedisServer>
+public abstract class RedisPresenceStoreSuite(IRedisTestServer redis) : PresenceStoreSpec
 {
     private readonly string _prefix = SharedRedisServer.UniquePrefix();
+    private readonly RedisMetrics _metrics = new();
 
     // Real time on a shared machine: long enough that a late timer cannot flip a renewal test.
     protected override TimeSpan ShortTtl => TimeSpan.FromMilliseconds(3000);
@@ -55,20 +61,32 @@ public sealed class RedisPresenceStoreTests(SharedRedisServer redis) : PresenceS
         await store.AddAsync(room, new("alice", "c1"), TimeSpan.FromSeconds(60), default);
         await store.AddAsync(room, new("bob", "c2"), TimeSpan.FromSeconds(120), default);
 
-        var ttl = (await redis.Connection.ExecuteAsync("PTTL", $"{_prefix}p:{room.Key}")).AsInt64();
-        var aliceTtl = (await redis.Connection.ExecuteAsync("PTTL", $"{_prefix}p:{room.Key}/alice")).AsInt64();
+        var keys = new RedisKeys(_prefix);
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceRoom(room));
+        var aliceTtl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceUser(room, "alice"));
 
-        Assert.InRange(ttl, 110_000, 120_000);
-        Assert.InRange(aliceTtl, 50_000, 60_000);
+        Assert.InRange(ttl!.Value.TotalMilliseconds, 110_000, 120_000);
+        Assert.InRange(aliceTtl!.Value.TotalMilliseconds, 50_000, 60_000);
     }
 
-    protected override Task<IPresenceStore> CreateStoreAsync() => Task.FromResult<IPresenceStore>(new RedisPresenceStore(redis.Connection, _prefix));
+    [Fact]
+    public async Task Presence_works_on_after_redis_forgot_its_scripts()
+    {
+        var store = await CreateStoreAsync();
+        var room = Room("general");
+        Assert.True(await store.AddAsync(room, new("alice", "c1"), LongTtl, default));
+
+        await RedisTestConnections.FlushScriptsAsync(redis.Connection);
+
+        Assert.True(await store.AddAsync(room, new("bob", "c2"), LongTtl, default));
+        Assert.Equal(["alice", "bob"], await store.ListAsync(room, default));
+        Assert.Empty(await store.RenewAsync(room, [new("alice", "c1")], LongTtl, default));
+        Assert.True(await store.RemoveAsync(room, new("bob", "c2"), default));
+    }
+
+    protected override Task<IPresenceStore> CreateStoreAsync() => Task.FromResult<IPresenceStore>(new RedisPresenceStore(redis.Connection, new RedisKeys(_prefix), _metrics));
 
     protected override Task PassTimeAsync(TimeSpan duration) => Task.Delay(duration);
 
-    private async Task<IReadOnlyList<string>> KeysAsync()
-    {
-        var reply = await redis.Connection.ExecuteAsync("KEYS", _prefix + "*");
-        return [.. reply.Items.Select(k => k.AsString()!)];
-    }
+    private Task<IReadOnlyList<string>> KeysAsync() => RedisTestConnections.KeysAsync(redis.Connection, _prefix);
 }

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Redis;
 using Parley.Server.Auth;
 using Parley.Server.Broker;
 using Parley.Server.Connections;
 using Parley.Server.Hosting;
 using Parley.Server.Limits;
+using Parley.Server.Observability;
+using Parley.Server.Options;
 using Parley.Server.Rooms;
 using Parley.Server.Store;
 using Parley.Server.Tenancy;
 using Parley.Tests.Support;
+using StackExchange.Redis;
 
 namespace Parley.Tests.Rooms;
 
@@ -24,8 +26,8 @@ public sealed class StreamSetupFailureTests(SharedRedisServer redis) : IClassFix
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "parley-setup-" + Guid.NewGuid().ToString("N"));
     private readonly DeliveryMetrics _metrics = new();
     private readonly ConnectionMetrics _connectionMetrics = new();
-    private RedisConnection _connection = null!;
-    private RedisSubscriber _subscriber = null!;
+    private readonly RedisMetrics _redisMetrics = new();
+    private ConnectionMultiplexer _connection = null!;
     private RedisBroker _broker = null!;
     private SqliteMessageStore _sqlite = null!;
     private SocketPair _pair = null!;
@@ -35,9 +37,8 @@ public sealed class StreamSetupFailureTests(SharedRedisServer redis) : IClassFix
     {
         Directory.CreateDirectory(_directory);
         _sqlite = await SqliteMessageStore.OpenAsync(Path.Combine(_directory, "parley.db"), CancellationToken.None);
-        _connection = await RedisConnection.ConnectAsync(redis.Options);
-        _subscriber = await RedisSubscriber.ConnectAsync(redis.Options);
-        _broker = new RedisBroker(_connection, _subscriber, _prefix, NullLogger<RedisBroker>.Instance);
+        _connection = await RedisTestConnections.ConnectAsync(redis.Configuration, allowAdmin: false);
+        _broker = new RedisBroker(_connection, new RedisKeys(_prefix), _redisMetrics, NullLogger<RedisBroker>.Instance);
         _pair = await SocketPair.CreateAsync();
         var principal = new Principal("acme", "alice", RoomPatterns.All, new HashSet<string>(), DateTimeOffset.UtcNow.AddHours(1));
         _client = new ClientConnection("c-1", _pair.Server, principal, 1024, new TokenBucket(100, 100), _connectionMetrics);
@@ -46,8 +47,8 @@ public sealed class StreamSetupFailureTests(SharedRedisServer redis) : IClassFix
     public async Task DisposeAsync()
     {
         await _broker.DisposeAsync();
-        await _subscriber.DisposeAsync();
         await _connection.DisposeAsync();
+        _redisMetrics.Dispose();
         await _pair.DisposeAsync();
         await _sqlite.DisposeAsync();
         _metrics.Dispose();
@@ -78,8 +79,8 @@ public sealed class StreamSetupFailureTests(SharedRedisServer redis) : IClassFix
     /// <summary>Subscribers of the room's channel on the Redis server, as PUBSUB NUMSUB counts them.</summary>
     private async Task<long> SubscribersAsync()
     {
-        var reply = await redis.Connection.ExecuteAsync("PUBSUB", "NUMSUB", $"{_prefix}s:{Room.Key}");
-        return reply.Items[1].AsInt64();
+        var reply = (RedisResult[])(await redis.Connection.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"{_prefix}s:{Room.Key}"))!;
+        return (long)reply[1];
     }
 
     /// <summary>The real store, except that reading a head fails while <see cref="Down"/>.</summary>

@@ -1,5 +1,5 @@
-using Parley.Redis;
 using Parley.Server.Cluster.Local;
+using StackExchange.Redis;
 
 namespace Parley.Tests.Support;
 
@@ -8,14 +8,14 @@ namespace Parley.Tests.Support;
 /// share. Tests keep out of each other's way by key prefix; a test that stops or restarts Redis
 /// starts a server of its own instead.
 /// </summary>
-public sealed class SharedRedisServer : IAsyncLifetime
+public sealed class SharedRedisServer : IRedisTestServer, IAsyncLifetime
 {
     private LocalRedis? _server;
-    private RedisConnection? _connection;
+    private ConnectionMultiplexer? _connection;
 
-    public RedisConnectionOptions Options => RedisConnectionOptions.Parse(Server.Url);
+    public string Configuration => Server.Url;
 
-    public RedisConnection Connection => _connection ?? throw new InvalidOperationException("The shared Redis is not started.");
+    public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("The shared Redis is not started.");
 
     private LocalRedis Server => _server ?? throw new InvalidOperationException("The shared Redis is not started.");
 
@@ -25,7 +25,7 @@ public sealed class SharedRedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LocalRedis.StartAsync();
-        _connection = await RedisConnection.ConnectAsync(Options);
+        _connection = await RedisTestConnections.ConnectAsync(Configuration);
     }
 
     public async Task DisposeAsync()
