@@ -16,8 +16,8 @@ public sealed class RedisClusterFaultTests(ITestOutputHelper output)
     /// <summary>The room <see cref="SteadyStream"/> publishes to, in the tenant its tokens carry.</summary>
     private static readonly StreamId SteadyRoom = StreamId.Room("acme", "steady");
 
-    /// <summary>The room's pub/sub channel under the default key prefix.</summary>
-    private static readonly string RoomChannel = new RedisOptions().KeyPrefix + "s:" + SteadyRoom.Key;
+    /// <summary>The room's pub/sub channel under the default key prefix: its slot is the shard that carries the room.</summary>
+    private static readonly string RoomChannel = new RedisKeys(new RedisOptions().KeyPrefix).Channel(SteadyRoom.Key);
 
     [Fact]
     public async Task Killing_a_redis_cluster_primary_with_sigkill_loses_no_acknowledged_message()
