@@ -87,7 +87,6 @@ public sealed class LocalRedisClusterTests
         Assert.Equal(("68de5dd3", 41001, true, (string?)null, false, true), (nodes[0].Id, nodes[0].Port, nodes[0].IsPrimary, nodes[0].PrimaryId, nodes[0].IsFailing, nodes[0].IsConnected));
         Assert.Equal([new SlotRange(0, 5460), new SlotRange(7000, 7000)], nodes[0].SlotRanges);
         Assert.Equal(5462, nodes[0].Slots);
-        Assert.Equal(5461, nodes[0].SlotsUpTo(6000));
         Assert.True(nodes[0].Serves(7000));
         Assert.False(nodes[0].Serves(5461));
         Assert.Equal(("c4a926f1", false, "68de5dd3", 0), (nodes[1].Id, nodes[1].IsPrimary, nodes[1].PrimaryId, nodes[1].Slots));

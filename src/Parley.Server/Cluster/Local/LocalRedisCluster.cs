@@ -172,16 +172,41 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves <paramref name="slot"/>, with its keys, to another primary (and with it the slots
-    /// below it on the same primary: redis-cli moves a primary's lowest slots first), and waits
-    /// until the cluster is ready again. Returns the ports of the primaries that gave and took it.
+    /// Moves one slot, with its keys, to the primary with the fewest slots, the way
+    /// <c>redis-cli --cluster reshard</c> moves each slot (importing on the new owner, migrating
+    /// on the old, the keys moved with <c>MIGRATE</c>, then the new owner announced to every
+    /// primary), and waits until the cluster is ready again. Clients of the slot are redirected
+    /// meanwhile (<c>ASK</c>, then <c>MOVED</c>) and sharded subscribers of its channels are
+    /// told to subscribe again where it now lives. Returns the ports of the primaries that gave and took it.
     /// </summary>
     public async Task<(int From, int To)> MoveSlotAsync(int slot, CancellationToken cancellationToken = default)
     {
         var primaries = (await NodesAsync(cancellationToken)).Where(n => n.IsPrimary && !n.IsFailing && n.Slots > 0).ToList();
         var owner = primaries.Single(p => p.Serves(slot));
         var heir = primaries.Where(p => p.Id != owner.Id).OrderBy(p => p.Slots).First();
-        return await ReshardAsync(owner, heir, owner.SlotsUpTo(slot), cancellationToken);
+        var number = slot.ToString(CultureInfo.InvariantCulture);
+        await RedisProbe.RequireAsync(heir.Port, ["CLUSTER", "SETSLOT", number, "IMPORTING", owner.Id], cancellationToken);
+        await RedisProbe.RequireAsync(owner.Port, ["CLUSTER", "SETSLOT", number, "MIGRATING", heir.Id], cancellationToken);
+        while (true)
+        {
+            var keys = (await RedisProbe.RequireAsync(owner.Port, ["CLUSTER", "GETKEYSINSLOT", number, "100"], cancellationToken)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            if (keys.Length == 0)
+            {
+                break;
+            }
+
+            await RedisProbe.RequireAsync(owner.Port, ["MIGRATE", "127.0.0.1", heir.Port.ToString(CultureInfo.InvariantCulture), "", "0", "5000", "KEYS", .. keys], cancellationToken);
+        }
+
+        // The new owner first, then the old one, then the rest: as redis-cli does, so no primary
+        // ever sends a client to a node that does not yet know it owns the slot.
+        foreach (var primary in primaries.OrderBy(p => p.Id == heir.Id ? 0 : p.Id == owner.Id ? 1 : 2))
+        {
+            await RedisProbe.RequireAsync(primary.Port, ["CLUSTER", "SETSLOT", number, "NODE", heir.Id], cancellationToken);
+        }
+
+        await WaitUntilReadyAsync(cancellationToken);
+        return (owner.Port, heir.Port);
     }
 
     /// <summary>The slot <paramref name="key"/> (or channel name) hashes to, as the cluster computes it.</summary>

@@ -17,9 +17,6 @@ public sealed record RedisClusterNode(string Id, int Port, bool IsPrimary, strin
     /// <summary>Whether it serves <paramref name="slot"/>.</summary>
     public bool Serves(int slot) => SlotRanges.Any(r => r.First <= slot && slot <= r.Last);
 
-    /// <summary>How many of its slots are at or below <paramref name="slot"/>: what a reshard from it must move to move that slot, as redis-cli moves the lowest first.</summary>
-    public int SlotsUpTo(int slot) => SlotRanges.Sum(r => Math.Max(0, Math.Min(r.Last, slot) - r.First + 1));
-
     /// <summary>The nodes one member knows, from the text of its <c>CLUSTER NODES</c> reply.</summary>
     public static IReadOnlyList<RedisClusterNode> ParseAll(string text)
         => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Parse)];
