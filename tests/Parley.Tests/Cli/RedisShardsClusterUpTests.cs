@@ -57,7 +57,7 @@ public sealed class RedisShardsClusterUpTests : IDisposable
         await alice.ExpectAsync("joined");
         await alice.SendAsync("""{"op":"send","rid":2,"room":"sharded","id":"m-1","body":{"text":"across shards"}}""");
         await alice.ExpectAsync("ack");
-        var delivered = await bob.ExpectAsync("message", timeout: TimeSpan.FromSeconds(30));
+        var delivered = await bob.ExpectAsync("msg", timeout: TimeSpan.FromSeconds(30));
         Assert.Equal("m-1", delivered.GetProperty("id").GetString());
 
         var (stopped, down) = await ParleyProcess.RunAsync("cluster", "down", "--state", _state);
