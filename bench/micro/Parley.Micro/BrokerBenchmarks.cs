@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 
 namespace Parley.Micro;
 

@@ -2,11 +2,11 @@ using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Broker;
-using Parley.Server.Connections;
-using Parley.Server.Limits;
-using Parley.Server.Rooms;
+using Parley.Node.Auth;
+using Parley.Node.Broker;
+using Parley.Node.Connections;
+using Parley.Node.Limits;
+using Parley.Node.Rooms;
 
 namespace Parley.Micro;
 
@@ -107,7 +107,7 @@ public class FanoutBenchmarks
 
     private sealed class NoGaps : IGapFiller
     {
-        public Task<(IReadOnlyList<Envelope> Envelopes, long FirstRetained)> ReadGapAsync(Parley.Server.Tenancy.StreamId stream, long afterSeq, long beforeSeq, CancellationToken cancellationToken)
+        public Task<(IReadOnlyList<Envelope> Envelopes, long FirstRetained)> ReadGapAsync(Parley.Node.Tenancy.StreamId stream, long afterSeq, long beforeSeq, CancellationToken cancellationToken)
             => throw new InvalidOperationException("Envelopes arrive in order here; a gap means the benchmark is wrong.");
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
-using Parley.Server.Protocol;
+using Parley.Node.Protocol;
 
 namespace Parley.Micro;
 

@@ -1,7 +1,7 @@
 using System.Text;
-using Parley.Server.Broker;
-using Parley.Server.Protocol;
-using Parley.Server.Tenancy;
+using Parley.Node.Broker;
+using Parley.Node.Protocol;
+using Parley.Node.Tenancy;
 
 namespace Parley.Micro;
 

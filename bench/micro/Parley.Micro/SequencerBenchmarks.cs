@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Broker;
-using Parley.Server.Rooms;
+using Parley.Node.Broker;
+using Parley.Node.Rooms;
 
 namespace Parley.Micro;
 
@@ -37,7 +37,7 @@ public class SequencerBenchmarks
 
     private sealed class NoGaps : IGapFiller
     {
-        public Task<(IReadOnlyList<Envelope> Envelopes, long FirstRetained)> ReadGapAsync(Parley.Server.Tenancy.StreamId stream, long afterSeq, long beforeSeq, CancellationToken cancellationToken)
+        public Task<(IReadOnlyList<Envelope> Envelopes, long FirstRetained)> ReadGapAsync(Parley.Node.Tenancy.StreamId stream, long afterSeq, long beforeSeq, CancellationToken cancellationToken)
             => throw new InvalidOperationException("Envelopes arrive in order here; a gap means the benchmark is wrong.");
     }
 }

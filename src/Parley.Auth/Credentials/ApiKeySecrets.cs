@@ -5,7 +5,7 @@ using System.Text;
 namespace Parley.Auth.Credentials;
 
 /// <summary>
-/// Tenant API keys as nodes read them (<c>Parley.Server.Http.ApiKeys</c>): <c>pk_</c> followed by
+/// Tenant API keys as nodes read them (<c>Parley.Node.Http.ApiKeys</c>): <c>pk_</c> followed by
 /// 32 random bytes in base64url, known to the store and to nodes only by the lowercase hex SHA-256
 /// of the whole string. A key has 256 bits of entropy, so one unsalted fast hash is enough: there
 /// is nothing to guess.

@@ -5,7 +5,7 @@ namespace Parley.Auth.Credentials;
 
 /// <summary>
 /// Checks what a tenant registers to sign its own tokens with, against the rules nodes verify by
-/// (<c>Parley.Server.Auth.VerificationKey</c>) and stricter where the service can afford it: an
+/// (<c>Parley.Node.Auth.VerificationKey</c>) and stricter where the service can afford it: an
 /// ES256 key must be on P-256 itself (not merely 256 bits long), an RS256 key has at least 2048 bits,
 /// an HS256 secret at least 32 bytes of UTF-8. Public keys are stored re-encoded as
 /// SubjectPublicKeyInfo PEM, so nodes read one form only; a private key is refused, never stored.

@@ -12,9 +12,9 @@ using Parley.Bench.Targets.Parley;
 using Parley.Bench.Targets.SignalR;
 using Parley.Bench.Targets.SocketIo;
 using Parley.Bench.Transport;
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 using Spectre.Console;
 
 namespace Parley.Server.Cli;

@@ -1,7 +1,7 @@
 using Parley.Bench.Soak;
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cli;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Parley.Server.Hosting;
+using Parley.Node.Hosting;
 
 namespace Parley.Server.Cli;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cli;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 
 namespace Parley.Tests.Auth;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 using static Parley.Tests.Auth.TestTokens;
 
 namespace Parley.Tests.Auth;

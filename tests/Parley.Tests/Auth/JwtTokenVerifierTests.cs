@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 using static Parley.Tests.Auth.TestTokens;
 
 namespace Parley.Tests.Auth;

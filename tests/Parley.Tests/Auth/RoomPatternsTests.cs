@@ -1,4 +1,4 @@
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 
 namespace Parley.Tests.Auth;
 

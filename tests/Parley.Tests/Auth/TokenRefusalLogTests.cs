@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 using static Parley.Tests.Auth.TestTokens;
 
 namespace Parley.Tests.Auth;

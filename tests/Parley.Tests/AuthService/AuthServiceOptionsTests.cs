@@ -1,4 +1,5 @@
 using Parley.Auth;
+using Parley.Common;
 
 namespace Parley.Tests.AuthService;
 
@@ -54,7 +55,7 @@ public sealed class AuthServiceOptionsTests
         string?[][] samples = [["general"], ["team-*"], ["*"], [], ["../x"], ["team-**"], ["*-x"], [null]];
         foreach (var sample in samples)
         {
-            var nodeAccepts = sample.All(p => p is not null) && Parley.Server.Auth.RoomPatterns.TryParse(sample!, out _);
+            var nodeAccepts = sample.All(p => p is not null) && Parley.Node.Auth.RoomPatterns.TryParse(sample!, out _);
             Assert.Equal(nodeAccepts, Identifiers.AreValidRoomPatterns(sample));
         }
     }

@@ -1,4 +1,5 @@
 using Parley.Auth;
+using Parley.Common;
 
 namespace Parley.Tests.AuthService;
 
@@ -50,7 +51,7 @@ public sealed class BearerTokenTests
     [Fact]
     public void The_node_and_the_auth_service_read_bearer_tokens_through_one_definition()
     {
-        var withOwnParser = new[] { typeof(Parley.Server.Http.HttpAuth), typeof(Parley.Auth.Http.Callers) }
+        var withOwnParser = new[] { typeof(Parley.Node.Http.HttpAuth), typeof(Parley.Auth.Http.Callers) }
             .Where(t => t.GetMethod("BearerToken", System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic) is not null);
         Assert.Empty(withOwnParser);
     }

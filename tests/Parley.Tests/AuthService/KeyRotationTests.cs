@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.AuthService;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 
 namespace Parley.Tests.AuthService;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Parley.Server.Tenancy;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.AuthService;

@@ -5,8 +5,8 @@ using Parley.Bench.Scenarios;
 using Parley.Bench.Targets;
 using Parley.Bench.Targets.Parley;
 using Parley.Bench.Transport;
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Bench;

@@ -1,5 +1,5 @@
 using System.Text;
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Broker;

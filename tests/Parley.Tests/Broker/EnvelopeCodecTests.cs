@@ -1,5 +1,5 @@
 using System.Text;
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 
 namespace Parley.Tests.Broker;
 

@@ -1,4 +1,4 @@
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 
 namespace Parley.Tests.Broker;
 

@@ -1,4 +1,4 @@
-using Parley.Server.Broker;
+using Parley.Node.Broker;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Broker;

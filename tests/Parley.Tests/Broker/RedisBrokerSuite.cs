@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Broker;
-using Parley.Server.Observability;
-using Parley.Server.Options;
+using Parley.Node.Broker;
+using Parley.Node.Observability;
+using Parley.Node.Options;
 using Parley.Tests.Auth;
 using Parley.Tests.Support;
 using StackExchange.Redis;

@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
-using Parley.Server.Hosting;
+using Parley.Node.Cluster;
+using Parley.Node.Hosting;
 using Parley.Tests.Browser.Support;
 using Parley.Tests.Support;
 using Parley.Tests.Web;

@@ -62,7 +62,7 @@ public sealed class ClusterStateTests : IDisposable
     public async Task Token_with_cluster_mints_with_the_key_in_the_default_state_directory()
     {
         var environment = new Dictionary<string, string?> { ["XDG_STATE_HOME"] = _state };
-        Parley.Server.Auth.DevelopmentKey.LoadOrCreate(Path.Combine(_state, "parley", "cluster"));
+        Parley.Node.Auth.DevelopmentKey.LoadOrCreate(Path.Combine(_state, "parley", "cluster"));
         var (exit, token) = await ParleyProcess.RunAsync(environment, "token", "--cluster", "--tenant", "acme", "--user", "alice");
 
         Assert.Equal(0, exit);

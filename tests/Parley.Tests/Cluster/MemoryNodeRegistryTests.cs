@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
 
 namespace Parley.Tests.Cluster;
 

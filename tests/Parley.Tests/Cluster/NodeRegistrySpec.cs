@@ -1,4 +1,4 @@
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
 
 namespace Parley.Tests.Cluster;
 

@@ -1,10 +1,10 @@
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Hosting;
-using Parley.Server.Limits;
-using Parley.Server.Presence;
-using Parley.Server.Protocol;
-using Parley.Server.Tenancy;
+using Parley.Node.Hosting;
+using Parley.Node.Limits;
+using Parley.Node.Presence;
+using Parley.Node.Protocol;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
-using Parley.Server.Cluster;
-using Parley.Server.Observability;
-using Parley.Server.Options;
+using Parley.Node.Cluster;
+using Parley.Node.Observability;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Cluster;

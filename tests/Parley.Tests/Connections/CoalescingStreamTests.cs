@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using System.Text;
-using Parley.Server.Connections;
+using Parley.Node.Connections;
 
 namespace Parley.Tests.Connections;
 

@@ -1,4 +1,5 @@
-using Parley.Server.Connections;
+using Parley.Node.Connections;
+using Parley.Node.Rooms;
 
 namespace Parley.Tests.Connections;
 

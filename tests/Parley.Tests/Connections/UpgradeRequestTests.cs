@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Parley.Server.Connections.Upgrade;
+using Parley.Node.Connections.Upgrade;
 
 namespace Parley.Tests.Connections;
 

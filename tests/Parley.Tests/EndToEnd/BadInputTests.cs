@@ -114,7 +114,7 @@ public sealed class BadInputTests : IAsyncLifetime
         var thrown = 0;
         void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
         {
-            if (e.Exception is Parley.Server.Protocol.ProtocolException { Code: "rate_limited" })
+            if (e.Exception is Parley.Node.Protocol.ProtocolException { Code: "rate_limited" })
             {
                 Interlocked.Increment(ref thrown);
             }
@@ -152,7 +152,7 @@ public sealed class BadInputTests : IAsyncLifetime
     public async Task An_expired_refresh_token_is_refused_with_token_expired()
     {
         await using var client = await ConnectAsync("alice");
-        var expired = Parley.Server.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Server.Options.AuthOptions(), "acme", "alice", ["ok*"], [], TimeSpan.FromSeconds(1), new ShiftedClock(TimeSpan.FromMinutes(-10)));
+        var expired = Parley.Node.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Node.Options.AuthOptions(), "acme", "alice", ["ok*"], [], TimeSpan.FromSeconds(1), new ShiftedClock(TimeSpan.FromMinutes(-10)));
         await client.SendAsync($$"""{"op":"refresh","rid":1,"token":"{{expired}}"}""");
         Assert.Equal("token_expired", (await client.ExpectAsync("error")).GetProperty("code").GetString());
     }
@@ -179,7 +179,7 @@ public sealed class StoreFailureTests
         await client.SendAsync("""{"op":"send","rid":1,"room":"general","id":"before","body":1}""");
         await client.ExpectAsync("ack");
 
-        await ((IAsyncDisposable)node.Service<Parley.Server.Store.IMessageStore>()).DisposeAsync();
+        await ((IAsyncDisposable)node.Service<Parley.Node.Store.IMessageStore>()).DisposeAsync();
         await client.SendAsync("""{"op":"send","rid":2,"room":"general","id":"after","body":2}""");
         var error = await client.ExpectAsync("error", null, TimeSpan.FromSeconds(20));
         Assert.Equal("store_unavailable", error.GetProperty("code").GetString());

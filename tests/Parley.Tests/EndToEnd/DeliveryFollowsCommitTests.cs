@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Tests.Store;
 using Parley.Tests.Support;
 

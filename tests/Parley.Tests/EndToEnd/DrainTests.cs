@@ -1,4 +1,5 @@
-using Parley.Server.Hosting;
+using Parley.Node.Connections;
+using Parley.Node.Hosting;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;

@@ -62,7 +62,7 @@ public sealed class HandshakeTests : IAsyncLifetime
     [Fact]
     public async Task An_expired_token_is_closed_with_4003()
     {
-        var expired = Parley.Server.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Server.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromSeconds(1), new ShiftedClock(TimeSpan.FromMinutes(-10)));
+        var expired = Parley.Node.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Node.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromSeconds(1), new ShiftedClock(TimeSpan.FromMinutes(-10)));
         await using var client = await RawClient.OpenAsync(_node.WebSocketUri);
         await client.SendAsync($$"""{"op":"connect","token":"{{expired}}"}""");
         Assert.Equal(4003, await client.ExpectClosedAsync());

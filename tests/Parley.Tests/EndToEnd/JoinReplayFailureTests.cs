@@ -1,6 +1,6 @@
 using System.Text;
 using Parley.Client;
-using Parley.Server.Store;
+using Parley.Node.Store;
 using Parley.Tests.Store;
 using Parley.Tests.Support;
 

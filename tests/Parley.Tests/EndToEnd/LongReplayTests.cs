@@ -2,8 +2,8 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Tests.Protocol;
 using Parley.Tests.Support;
 

@@ -14,7 +14,7 @@ namespace Parley.Tests.EndToEnd;
 public sealed class OpenApiTests : IAsyncLifetime
 {
     /// <summary>The resources the document is organised by; each route names one of them.</summary>
-    private static readonly string[] ResourceTags = [.. Parley.Server.Http.OpenApiSetup.Tags.Keys];
+    private static readonly string[] ResourceTags = [.. Parley.Node.Http.OpenApiSetup.Tags.Keys];
     private TestNode _node = null!;
     private JsonElement _document;
 

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Parley.Server.Connections;
+using Parley.Node.Connections;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;

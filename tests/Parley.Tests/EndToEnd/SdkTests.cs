@@ -1,5 +1,5 @@
 using Parley.Client;
-using Parley.Server.Connections;
+using Parley.Node.Connections;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;

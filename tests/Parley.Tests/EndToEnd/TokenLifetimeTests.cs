@@ -2,9 +2,9 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Parley.Server.Auth;
-using Parley.Server.Connections;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Connections;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.EndToEnd;

@@ -1,4 +1,4 @@
-using Parley.Server.Limits;
+using Parley.Node.Limits;
 
 namespace Parley.Tests.Limits;
 

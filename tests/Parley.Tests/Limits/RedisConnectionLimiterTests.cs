@@ -1,6 +1,6 @@
-using Parley.Server.Limits;
-using Parley.Server.Observability;
-using Parley.Server.Options;
+using Parley.Node.Limits;
+using Parley.Node.Observability;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 using StackExchange.Redis;
 

@@ -4,9 +4,9 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Limits;
-using Parley.Server.Observability;
-using Parley.Server.Options;
+using Parley.Node.Limits;
+using Parley.Node.Observability;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 using StackExchange.Redis;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Limits;
+using Parley.Node.Limits;
 
 namespace Parley.Tests.Limits;
 

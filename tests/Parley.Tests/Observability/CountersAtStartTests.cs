@@ -1,5 +1,5 @@
-using Parley.Server.Connections;
-using Parley.Server.Store;
+using Parley.Node.Connections;
+using Parley.Node.Store;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Observability;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Parley.Server.Observability;
+using Parley.Node.Observability;
+using Parley.Node.Status;
 
 namespace Parley.Tests.Observability;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Parley.Server.Observability;
+using Parley.Node.Observability;
 
 namespace Parley.Tests.Observability;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Tests.Options;
 

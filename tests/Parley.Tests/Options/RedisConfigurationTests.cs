@@ -1,5 +1,5 @@
 using System.Net;
-using Parley.Server.Options;
+using Parley.Node.Options;
 using StackExchange.Redis;
 
 namespace Parley.Tests.Options;

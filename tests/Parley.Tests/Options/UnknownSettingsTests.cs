@@ -4,8 +4,8 @@ using Microsoft.Extensions.Logging;
 using Parley.Auth;
 using Parley.Auth.Hosting;
 using Parley.Configuration;
-using Parley.Server.Hosting;
-using Parley.Server.Options;
+using Parley.Node.Hosting;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Options;

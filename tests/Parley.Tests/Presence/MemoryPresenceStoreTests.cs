@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Parley.Server.Presence;
-using Parley.Server.Tenancy;
+using Parley.Node.Presence;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Presence;
 

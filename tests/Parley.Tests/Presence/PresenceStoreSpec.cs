@@ -1,5 +1,5 @@
-using Parley.Server.Presence;
-using Parley.Server.Tenancy;
+using Parley.Node.Presence;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Presence;
 

@@ -1,7 +1,7 @@
-using Parley.Server.Observability;
-using Parley.Server.Options;
-using Parley.Server.Presence;
-using Parley.Server.Tenancy;
+using Parley.Node.Observability;
+using Parley.Node.Options;
+using Parley.Node.Presence;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Presence;
@@ -62,8 +62,8 @@ public abstract class RedisPresenceStoreSuite(IRedisTestServer redis) : Presence
         await store.AddAsync(room, new("bob", "c2"), TimeSpan.FromSeconds(120), default);
 
         var keys = new RedisKeys(_prefix);
-        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceRoom(room));
-        var aliceTtl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceUser(room, "alice"));
+        var ttl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceRoom(room.Key));
+        var aliceTtl = await redis.Connection.GetDatabase().KeyTimeToLiveAsync(keys.PresenceUser(room.Key, "alice"));
 
         Assert.InRange(ttl!.Value.TotalMilliseconds, 110_000, 120_000);
         Assert.InRange(aliceTtl!.Value.TotalMilliseconds, 50_000, 60_000);

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Parley.Server.Protocol;
+using Parley.Node.Protocol;
 
 namespace Parley.Tests.Protocol;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.Json;
 using Parley.Client;
-using Parley.Server.Protocol;
+using Parley.Node.Protocol;
 
 namespace Parley.Tests.Protocol;
 

@@ -1,9 +1,9 @@
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
-using Parley.Server.Protocol;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Protocol;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Protocol;
 

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Broker;
-using Parley.Server.Connections;
-using Parley.Server.Limits;
-using Parley.Server.Protocol;
-using Parley.Server.Rooms;
-using Parley.Server.Tenancy;
+using Parley.Node.Auth;
+using Parley.Node.Broker;
+using Parley.Node.Connections;
+using Parley.Node.Limits;
+using Parley.Node.Protocol;
+using Parley.Node.Rooms;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Rooms;
@@ -180,7 +180,7 @@ public sealed class LocalStreamTests : IAsyncLifetime
             if (FailNext > 0)
             {
                 FailNext--;
-                throw new Parley.Server.Store.StoreUnavailableException("scripted failure");
+                throw new Parley.Node.Store.StoreUnavailableException("scripted failure");
             }
 
             lock (_messages)

@@ -1,14 +1,15 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Broker;
-using Parley.Server.Connections;
-using Parley.Server.Hosting;
-using Parley.Server.Limits;
-using Parley.Server.Observability;
-using Parley.Server.Options;
-using Parley.Server.Rooms;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Auth;
+using Parley.Node.Broker;
+using Parley.Node.Cluster;
+using Parley.Node.Connections;
+using Parley.Node.Hosting;
+using Parley.Node.Limits;
+using Parley.Node.Observability;
+using Parley.Node.Options;
+using Parley.Node.Rooms;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 using StackExchange.Redis;
 

@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Auth;
-using Parley.Server.Broker;
-using Parley.Server.Connections;
-using Parley.Server.Hosting;
-using Parley.Server.Limits;
-using Parley.Server.Options;
-using Parley.Server.Rooms;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Auth;
+using Parley.Node.Broker;
+using Parley.Node.Cluster;
+using Parley.Node.Connections;
+using Parley.Node.Hosting;
+using Parley.Node.Limits;
+using Parley.Node.Options;
+using Parley.Node.Rooms;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Rooms;

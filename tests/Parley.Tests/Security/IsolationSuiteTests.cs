@@ -43,7 +43,7 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
         settings["Parley:Auth:PublicKeys:0:Pem"] = _nodeKey.ExportSubjectPublicKeyInfoPem();
         settings["Parley:Limits:Tenants:banned:Disabled"] = "true";
         _node = await TestNode.StartAsync(settings);
-        await Eventually.TrueAsync(() => _node.Service<Parley.Server.Tenancy.ITenantDirectory>().Find("acme") is not null, "the directory is loaded");
+        await Eventually.TrueAsync(() => _node.Service<Parley.Node.Tenancy.ITenantDirectory>().Find("acme") is not null, "the directory is loaded");
     }
 
     public async Task DisposeAsync()
@@ -76,8 +76,8 @@ public sealed class IsolationSuiteTests(ITestOutputHelper output) : IAsyncLifeti
             ["signed with another secret"] = (Hs256("another-secret-another-secret-another-secret", "parley-dev", "acme", "alice"), 4500),
             ["alg none"] = ($"{Segment(new { alg = "none", typ = "JWT" })}.{Segment(payload)}.", 4500),
             ["HS256 signed with the node's ES256 public key"] = (Hs256Bytes(Encoding.UTF8.GetBytes(_nodeKey.ExportSubjectPublicKeyInfoPem()), "parley-dev", "acme", "alice"), 4500),
-            ["expired"] = (Parley.Server.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Server.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromMinutes(1), new ShiftedClock(TimeSpan.FromHours(-1))), 4003),
-            ["not yet valid"] = (Parley.Server.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Server.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromHours(2), new ShiftedClock(TimeSpan.FromHours(1))), 4003),
+            ["expired"] = (Parley.Node.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Node.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromMinutes(1), new ShiftedClock(TimeSpan.FromHours(-1))), 4003),
+            ["not yet valid"] = (Parley.Node.Auth.DevelopmentTokenMinter.Mint(TestNode.Secret, new Parley.Node.Options.AuthOptions(), "acme", "alice", ["*"], [], TimeSpan.FromHours(2), new ShiftedClock(TimeSpan.FromHours(1))), 4003),
             ["wrong audience"] = (Hs256(TestNode.Secret, "parley-dev", "acme", "alice", audience: "someone-else"), 4500),
             ["wrong issuer"] = (Hs256(TestNode.Secret, "evil-issuer", "acme", "alice"), 4500),
             ["tenant key claiming another tenant"] = (Hs256(AcmeSecret, "globex", "globex", "alice"), 4500),

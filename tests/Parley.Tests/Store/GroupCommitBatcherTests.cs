@@ -1,9 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Server.Options;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Options;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Store;

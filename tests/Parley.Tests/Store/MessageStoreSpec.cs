@@ -1,6 +1,6 @@
 using System.Text;
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Store;
 

@@ -1,6 +1,6 @@
 using Npgsql;
-using Parley.Server.Options;
-using Parley.Server.Store;
+using Parley.Node.Options;
+using Parley.Node.Store;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Store;

@@ -1,5 +1,5 @@
 using Npgsql;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Tests.Store;
 

@@ -1,5 +1,5 @@
-using Parley.Server.Store;
-using Parley.Server.Tenancy;
+using Parley.Node.Store;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Store;
 

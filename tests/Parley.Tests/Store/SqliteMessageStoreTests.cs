@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Parley.Server.Store;
+using Parley.Node.Store;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Store;

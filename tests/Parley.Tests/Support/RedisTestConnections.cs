@@ -1,4 +1,4 @@
-using Parley.Server.Options;
+using Parley.Node.Options;
 using StackExchange.Redis;
 
 namespace Parley.Tests.Support;

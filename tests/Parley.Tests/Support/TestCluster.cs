@@ -1,6 +1,6 @@
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 
 namespace Parley.Tests.Support;
 

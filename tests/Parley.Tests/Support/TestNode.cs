@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Parley.Server.Auth;
-using Parley.Server.Hosting;
-using Parley.Server.Options;
-using Parley.Server.Store;
+using Parley.Node.Auth;
+using Parley.Node.Hosting;
+using Parley.Node.Options;
+using Parley.Node.Store;
 
 namespace Parley.Tests.Support;
 

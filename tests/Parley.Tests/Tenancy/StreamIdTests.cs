@@ -1,4 +1,4 @@
-using Parley.Server.Tenancy;
+using Parley.Node.Tenancy;
 
 namespace Parley.Tests.Tenancy;
 

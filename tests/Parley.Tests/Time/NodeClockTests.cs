@@ -1,5 +1,5 @@
-using Parley.Server.Auth;
-using Parley.Server.Options;
+using Parley.Node.Auth;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 using Xunit;
 

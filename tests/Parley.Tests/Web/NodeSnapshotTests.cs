@@ -1,4 +1,5 @@
-using Parley.Server.Cluster;
+using Parley.Node.Cluster;
+using Parley.Node.Status;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Web;

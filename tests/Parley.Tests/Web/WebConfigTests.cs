@@ -1,7 +1,8 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
-using Parley.Server.Hosting;
+using Parley.Node.Cluster;
+using Parley.Node.Hosting;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Web;
