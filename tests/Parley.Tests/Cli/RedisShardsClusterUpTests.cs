@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Parley.Server.Auth;
+using Parley.Node.Auth;
 using Parley.Server.Cluster.Local;
-using Parley.Server.Options;
+using Parley.Node.Options;
 using Parley.Tests.Support;
 
 namespace Parley.Tests.Cli;

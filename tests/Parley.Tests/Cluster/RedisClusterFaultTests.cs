@@ -1,5 +1,5 @@
-using Parley.Server.Options;
-using Parley.Server.Tenancy;
+using Parley.Node.Options;
+using Parley.Node.Tenancy;
 using Parley.Tests.Support;
 using Xunit.Abstractions;
 
