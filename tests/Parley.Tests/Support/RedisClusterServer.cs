@@ -46,11 +46,11 @@ public sealed class RedisClusterServer : IAsyncDisposable
     private static async Task<RedisClusterServer> StartSharedAsync()
     {
         var server = await CreateAsync();
-        // Process exit allows no long cleanup: kill every node at once, then remove the nodes'
-        // directories once they have let go of them (two seconds at most).
+        // Process exit allows no long cleanup: kill every node at once and wait until they are
+        // gone, then remove the nodes' directories (two seconds at most each).
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            server.Cluster.KillNow();
+            server.Cluster.KillNow(TimeSpan.FromSeconds(2));
             // Synchronous on purpose: a ProcessExit handler cannot await, and the wait is bounded (2 s).
             TemporaryDirectory.DeleteAsync(server.Cluster.Directory).GetAwaiter().GetResult();
         };

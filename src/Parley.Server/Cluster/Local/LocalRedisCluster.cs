@@ -262,15 +262,21 @@ public sealed class LocalRedisCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// SIGKILL to every node at once, without waiting: for a process-exit handler, which cannot
-    /// await. <see cref="DisposeAsync"/> is the ordinary way to stop.
+    /// SIGKILL to every node at once, then a wait of at most <paramref name="grace"/> for them to
+    /// be gone (a node still alive rewrites its <c>nodes.conf</c> as it sees the others die), all
+    /// synchronous: for a process-exit handler, which cannot await. <see cref="DisposeAsync"/> is
+    /// the ordinary way to stop.
     /// </summary>
-    public void KillNow()
+    public void KillNow(TimeSpan grace)
     {
-        foreach (var server in _servers.Where(s => s.IsRunning))
+        var running = _servers.Where(s => s.IsRunning).Select(s => s.Process).ToList();
+        foreach (var process in running)
         {
-            server.Process.Kill();
+            process.Kill();
         }
+
+        // Synchronous on purpose (see above); every wait shares one bounded deadline.
+        Task.WhenAll(running.Select(p => p.WaitForExitAsync(grace))).GetAwaiter().GetResult();
     }
 
     public async ValueTask DisposeAsync()
