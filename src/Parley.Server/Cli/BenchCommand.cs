@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Globalization;
+using Parley.Bench.Comparison;
 using Parley.Bench.Output;
 using Parley.Bench.Probes;
 using Parley.Bench.Running;
@@ -62,6 +63,7 @@ internal static class BenchCommand
         {
             scenario, target, url, connections, publishers, rate, window, duration, messages, size, drain, groupSize,
             concurrency, sources, output, data, secret, tenant, serverPid, allowRemote, plain, processes, shard,
+            ReportCommand(),
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -242,6 +244,42 @@ internal static class BenchCommand
         return command;
     }
 
+    /// <summary>
+    /// <c>parley bench report &lt;directory&gt;</c>: the markdown of a bench/compare results directory
+    /// (its report.json and one directory per run), so the medians, ranges and ratios are computed in
+    /// one tested place and a directory can be rendered again later. Exit code 1 when the directory
+    /// holds no readable report.json.
+    /// </summary>
+    private static Command ReportCommand()
+    {
+        var directory = new Argument<string>("directory") { Description = "A results directory written by bench/compare: report.json and one directory per run." };
+        var output = new Option<string?>("--out") { Description = "Write the markdown to this file instead of standard output." };
+        var report = new Command("report", "Render the table of a bench/compare results directory: every figure's median and range over its rounds, and Parley ÷ peer.") { directory, output };
+        report.SetAction(result =>
+        {
+            try
+            {
+                var text = ComparisonReport.Render(result.GetValue(directory)!);
+                if (result.GetValue(output) is { } file)
+                {
+                    File.WriteAllText(file, text);
+                }
+                else
+                {
+                    Console.Out.Write(text);
+                }
+
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("parley bench report: " + e.Message);
+                return 1;
+            }
+        });
+        return report;
+    }
+
     /// <summary>Mints (and keeps) one token per user, signed with the node's development key or the given secret.</summary>
     private static Func<string, string>? Tokens(string? dataDirectory, string? secret, string tenant)
     {
@@ -280,5 +318,8 @@ internal static class BenchCommand
         users and its share of --sources; all start measuring together, and their results merge into one.
         Every scenario keeps its shape except broadcast, which becomes N rooms of connections/N members.
         --connect-concurrency stays per process.
+
+        parley bench report <directory> renders the table bench/compare writes for a results directory: every
+        figure's median and range over the rounds of --repeat, and Parley ÷ peer with the range of per-round ratios.
         """;
 }

@@ -81,6 +81,30 @@ internal sealed partial class PeersProcess : IDisposable
         return directory?.FullName ?? throw new InvalidOperationException("Parley.sln not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// Installs a Node folder's packages from its lock file (<c>npm ci</c>) unless
+    /// <paramref name="package"/> is already in its node_modules (scripts/test normally has done it).
+    /// </summary>
+    public static async Task NpmCiAsync(string directory, string package)
+    {
+        if (Directory.Exists(Path.Combine(directory, "node_modules", package)))
+        {
+            return;
+        }
+
+        var info = new ProcessStartInfo("npm") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var npm = Process.Start(info)!;
+        var output = npm.StandardOutput.ReadToEndAsync();
+        var errors = npm.StandardError.ReadToEndAsync();
+        await Eventually.WithinAsync(npm.WaitForExitAsync().ContinueWith(_ => true, TaskScheduler.Default), "npm ci", TimeSpan.FromMinutes(3));
+        Assert.True(npm.ExitCode == 0, "npm ci failed:\n" + await output + await errors);
+    }
+
     public void Dispose()
     {
         try

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Parley.Server.Cluster.Local;
 using Parley.Tests.Support;
@@ -15,7 +14,7 @@ public sealed class PeersSocketIoTests
     public async Task SocketIo_peer_emits_msg_with_the_published_object_to_every_socket_in_the_room()
     {
         var directory = Path.Combine(PeersProcess.RepositoryRoot(), "bench", "peers", "socketio");
-        await EnsureInstalledAsync(directory);
+        await PeersProcess.NpmCiAsync(directory, "socket.io");
         using var peer = await PeersProcess.StartNodeAsync(directory);
         var uri = new Uri($"ws://127.0.0.1:{peer.Url.Port}/socket.io/?EIO=4&transport=websocket");
         await using var publisher = await OpenAsync(uri);
@@ -35,7 +34,7 @@ public sealed class PeersSocketIoTests
     public async Task SocketIo_peers_sharing_one_redis_deliver_a_message_published_on_one_to_members_on_the_other()
     {
         var directory = Path.Combine(PeersProcess.RepositoryRoot(), "bench", "peers", "socketio");
-        await EnsureInstalledAsync(directory);
+        await PeersProcess.NpmCiAsync(directory, "socket.io");
         await using var redis = await LocalRedis.StartAsync();
         using var first = await PeersProcess.StartNodeAsync(directory, redis.Url);
         using var second = await PeersProcess.StartNodeAsync(directory, redis.Url);
@@ -79,26 +78,5 @@ public sealed class PeersSocketIoTests
     {
         await client.SendAsync($$"""42{{ackId}}["join","{{room}}"]""");
         Assert.Equal($"43{ackId}[]", await client.ReceiveAsync(m => m.StartsWith("43", StringComparison.Ordinal)));
-    }
-
-    /// <summary>Installs the peer's packages when they are missing (scripts/test normally has done it).</summary>
-    private static async Task EnsureInstalledAsync(string directory)
-    {
-        if (Directory.Exists(Path.Combine(directory, "node_modules", "socket.io")))
-        {
-            return;
-        }
-
-        var info = new ProcessStartInfo("npm") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "ci", "--no-audit", "--no-fund" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var npm = Process.Start(info)!;
-        var output = npm.StandardOutput.ReadToEndAsync();
-        var errors = npm.StandardError.ReadToEndAsync();
-        await Eventually.WithinAsync(npm.WaitForExitAsync().ContinueWith(_ => true, TaskScheduler.Default), "npm ci", TimeSpan.FromMinutes(3));
-        Assert.True(npm.ExitCode == 0, "npm ci failed:\n" + await output + await errors);
     }
 }

@@ -148,10 +148,10 @@ public sealed class IdentifiersTests
     [Fact]
     public void The_node_and_the_auth_service_share_one_definition_of_the_identifier_rules()
     {
-        var definitions = new[] { typeof(Parley.Node.Hosting.ParleyNode).Assembly, typeof(Identifiers).Assembly }
+        var definitions = new[] { typeof(Parley.Node.Hosting.ParleyNode).Assembly, typeof(Parley.Auth.AuthServiceOptions).Assembly, typeof(Identifiers).Assembly }
             .SelectMany(a => a.GetTypes())
             .Where(t => t.Name == nameof(Identifiers))
             .Select(t => t.FullName);
-        Assert.Equal(["Parley.Auth.Identifiers"], definitions);
+        Assert.Equal(["Parley.Common.Identifiers"], definitions);
     }
 }
