@@ -38,10 +38,14 @@ internal static class FrameReader
             "joined" => new JoinedFrame(rid, new JoinResult(
                 RequiredString(root, "room"),
                 RequiredInt64(root, "head"),
-                OptionalBoolean(root, "resumed") ?? true)),
+                OptionalBoolean(root, "resumed") ?? true)
+            {
+                Ephemeral = OptionalBoolean(root, "ephemeral") ?? false,
+            }),
             "left" => new LeftFrame(rid, RequiredString(root, "room"), OptionalString(root, "reason")),
+            // An ephemeral room's ack and messages carry no seq: nothing was stored to number them.
             "ack" => new AckFrame(rid, OptionalString(root, "room"), OptionalString(root, "to"), new SendResult(
-                RequiredInt64(root, "seq"),
+                OptionalInt64(root, "seq") ?? 0,
                 RequiredString(root, "id"),
                 RequiredTimestamp(root, "ts"),
                 OptionalBoolean(root, "duplicate") ?? false)),
@@ -84,7 +88,7 @@ internal static class FrameReader
         => new(
             room,
             room is null ? to : null,
-            RequiredInt64(element, "seq"),
+            room is not null ? OptionalInt64(element, "seq") ?? 0 : RequiredInt64(element, "seq"),
             RequiredString(element, "id"),
             RequiredString(element, "from"),
             RequiredTimestamp(element, "ts"),

@@ -79,9 +79,11 @@ public sealed partial class ParleyClient
     /// </summary>
     private async ValueTask DeliverAsync(ParleyMessage message, int frameBytes)
     {
-        var fresh = message.Room is { } room
-            ? _positions.TryAdvanceRoom(room, message.Seq)
-            : _positions.TryAdvanceInbox(message.Seq);
+        // An ephemeral room's message has no sequence: nothing to de-duplicate or resume from.
+        var fresh = message.Ephemeral
+            || (message.Room is { } room
+                ? _positions.TryAdvanceRoom(room, message.Seq)
+                : _positions.TryAdvanceInbox(message.Seq));
         if (!fresh)
         {
             Interlocked.Increment(ref _duplicatesDropped);

@@ -148,7 +148,7 @@ public sealed partial class ParleyClient : IAsyncDisposable
             {
                 if (reply is JoinedFrame j)
                 {
-                    _positions.Joined(j.Result.Room, j.Result.Head, liveOnly: since is null);
+                    _positions.Joined(j.Result.Room, j.Result.Head, liveOnly: since is null, j.Result.Ephemeral);
                 }
             },
             cancellationToken).ConfigureAwait(false);

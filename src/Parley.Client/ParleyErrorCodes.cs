@@ -73,6 +73,9 @@ public static class ParleyErrorCodes
     /// <summary>The node is short of memory and refused an expensive request (a history page); retry later.</summary>
     public const string Overloaded = "overloaded";
 
+    /// <summary>A send or signal into a room whose policy lets only the tenant's backends publish (over HTTP); clients may join and read it.</summary>
+    public const string BackendOnly = "backend_only";
+
     /// <summary>Raised by the client: the request needs a connection and none is open or being reopened.</summary>
     public const string NotConnected = "not_connected";
 

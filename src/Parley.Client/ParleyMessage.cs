@@ -9,7 +9,7 @@ namespace Parley.Client;
 /// </summary>
 /// <param name="Room">The room the message was sent to; null for a direct message.</param>
 /// <param name="To">For a direct message, its recipient (this user, or the peer on the copy of a message this user sent); otherwise null.</param>
-/// <param name="Seq">The message's sequence number in its room, or in this user's inbox for a direct message. Sequences only grow.</param>
+/// <param name="Seq">The message's sequence number in its room, or in this user's inbox for a direct message. Sequences only grow. 0 for a message of an ephemeral room (see <see cref="Ephemeral"/>).</param>
 /// <param name="Id">The sender's message id, unique per sender within the tenant.</param>
 /// <param name="From">The sender's id: a user id, or the id of the tenant's API key that published it (see <see cref="FromKind"/>).</param>
 /// <param name="Timestamp">When the server committed the message (server clock, UTC).</param>
@@ -18,6 +18,12 @@ public sealed record ParleyMessage(string? Room, string? To, long Seq, string Id
 {
     /// <summary>Whether this is a direct message (from the inbox) rather than a room message.</summary>
     public bool IsDirect => Room is null;
+
+    /// <summary>
+    /// Whether the message came from an ephemeral room: never stored, without a sequence, delivered
+    /// at most once and possibly not at all. Such messages are neither de-duplicated nor resumed.
+    /// </summary>
+    public bool Ephemeral => Room is not null && Seq == 0;
 
     /// <summary>
     /// Whether a user or a tenant's backend sent the message. A backend publishing with an API key

@@ -45,14 +45,19 @@ internal sealed class StreamPositions
 
     /// <summary>
     /// The server confirmed a join. A live-only join (no <c>since</c>) has, by choice, seen
-    /// everything up to <paramref name="head"/>, which is where a later resume continues.
+    /// everything up to <paramref name="head"/>, which is where a later resume continues. An
+    /// <paramref name="ephemeral"/> room keeps no position: a reconnect rejoins it live (0).
     /// </summary>
-    public void Joined(string room, long head, bool liveOnly)
+    public void Joined(string room, long head, bool liveOnly, bool ephemeral = false)
     {
         lock (_gate)
         {
             _joined.Add(room);
-            if (liveOnly && (!_rooms.TryGetValue(room, out var seq) || seq < head))
+            if (ephemeral)
+            {
+                _rooms.Remove(room);
+            }
+            else if (liveOnly && (!_rooms.TryGetValue(room, out var seq) || seq < head))
             {
                 _rooms[room] = head;
             }

@@ -14,6 +14,7 @@ var root = new RootCommand("Parley: a multi-tenant real-time messaging server. '
     AuthCommand.Create(),
     BenchCommand.Create(),
     SoakCommand.Create(),
+    HealthCommand.Create(),
 };
 root.Subcommands.Add(HelpCommand.Create(root));
 CliHelp.Install(root);

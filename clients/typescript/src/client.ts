@@ -172,8 +172,9 @@ export class ParleyClient {
     }
     return this.request((rid) => encode.join(rid, room, since), this.options.requestTimeoutMs, (frame) => {
       const joined = expect(frame, "joined");
-      this.positions.joinedRoom(joined.room, joined.head, since === undefined);
-      return { room: joined.room, seq: joined.head, resumed: joined.resumed ?? true };
+      const ephemeral = joined.ephemeral === true;
+      this.positions.joinedRoom(joined.room, joined.head, since === undefined, ephemeral);
+      return { room: joined.room, seq: joined.head, resumed: joined.resumed ?? true, ephemeral };
     });
   }
 
@@ -194,7 +195,7 @@ export class ParleyClient {
    */
   send(room: string, body: unknown, opts: SendOptions = {}): Promise<SendResult> {
     return this.sendTo({ room }, body, opts).then((ack) => ({
-      seq: ack.seq,
+      seq: ack.seq ?? 0,
       id: ack.id,
       at: ack.ts,
       duplicate: ack.duplicate ?? false,
@@ -205,7 +206,7 @@ export class ParleyClient {
   sendDirect(user: string, body: unknown, opts: SendOptions = {}): Promise<DirectSendResult> {
     return this.sendTo({ to: user }, body, opts).then((ack) => ({
       id: ack.id,
-      seq: ack.seq,
+      seq: ack.seq ?? 0,
       at: ack.ts,
       duplicate: ack.duplicate ?? false,
     }));
@@ -563,9 +564,18 @@ export class ParleyClient {
     if (rid !== undefined) this.requests.complete(rid, frame);
   }
 
-  /** Delivers a durable message unless its sequence was already delivered in its stream. */
+  /**
+   * Delivers a durable message unless its sequence was already delivered in its stream. A message
+   * of an ephemeral room has no sequence: it is delivered as it comes, with no position kept.
+   */
   private deliver(wire: WireMessage): void {
-    const fresh = wire.room !== undefined ? this.positions.tryAdvanceRoom(wire.room, wire.seq) : this.positions.tryAdvanceInbox(wire.seq);
+    if (wire.room !== undefined && wire.seq === undefined) {
+      const message = toParleyMessage(wire);
+      message.ephemeral = true;
+      this.emitter.emit("message", message);
+      return;
+    }
+    const fresh = wire.room !== undefined ? this.positions.tryAdvanceRoom(wire.room, wire.seq ?? 0) : this.positions.tryAdvanceInbox(wire.seq ?? 0);
     if (!fresh) {
       this.duplicates++;
       return;

@@ -32,6 +32,7 @@ export const errorCodes: readonly ErrorCode[] = [
   { code: "token_mismatch", retry: false },
   { code: "internal", retry: true },
   { code: "overloaded", retry: true },
+  { code: "backend_only", retry: false },
 ];
 
 /** The codes the client raises itself; they never come from the node. */

@@ -16,10 +16,12 @@ export interface ConnectedFrame {
   expires?: string;
   inbox_head?: number;
 }
-export interface JoinedFrame { op: "joined"; rid?: Rid; room: string; head: number; resumed?: boolean }
+export interface JoinedFrame { op: "joined"; rid?: Rid; room: string; head: number; resumed?: boolean; ephemeral?: boolean }
 export interface LeftFrame { op: "left"; rid?: Rid; room: string; reason?: string }
-export interface AckFrame { op: "ack"; rid?: Rid; room?: string; to?: string; id: string; seq: number; ts: string; duplicate?: boolean }
-export interface WireMessage { room?: string; to?: string; seq: number; id: string; from: string; from_kind?: string; ts: string; body?: unknown }
+/** An ephemeral room's ack has no `seq`: the message was accepted by the node, never stored. */
+export interface AckFrame { op: "ack"; rid?: Rid; room?: string; to?: string; id: string; seq?: number; ts: string; duplicate?: boolean }
+/** A message of an ephemeral room has no `seq`: it was never stored or numbered. */
+export interface WireMessage { room?: string; to?: string; seq?: number; id: string; from: string; from_kind?: string; ts: string; body?: unknown }
 export interface MsgFrame extends WireMessage { op: "msg" }
 export interface SignalFrame { op: "signal"; room: string; from: string; body?: unknown }
 export interface HistoryFrame { op: "history"; rid?: Rid; room?: string; head: number; first: number; messages: WireMessage[] }

@@ -9,8 +9,10 @@ export interface ParleyMessage {
   room?: string;
   /** The recipient, for a direct message (this user, or the other user for one this user sent). */
   to?: string;
-  /** The position in the room, or in this user's inbox for a direct message. */
+  /** The position in the room, or in this user's inbox for a direct message; 0 for a message of an ephemeral room. */
   seq: number;
+  /** True for a message of an ephemeral room: never stored, not numbered, neither de-duplicated nor resumed. */
+  ephemeral?: boolean;
   /** The sender's message id (its idempotency key). */
   id: string;
   /** The sender: a user id, or an API key id (`ak-…`) when `fromKind` is `"api_key"`. */
@@ -50,6 +52,8 @@ export interface JoinResult {
   seq: number;
   /** False when messages after the requested `since` are no longer retained; the replay then started at the oldest retained one. */
   resumed: boolean;
+  /** True when the room's policy is ephemeral: no sequence, history or resume; its messages come live only. */
+  ephemeral: boolean;
 }
 
 /** One page of history, in ascending sequence order. */
@@ -63,7 +67,7 @@ export interface HistoryPage {
   first: number;
 }
 
-/** The acknowledgement of a room send: the committed sequence. */
+/** The acknowledgement of a room send: the committed sequence (0 in an ephemeral room, where it means "accepted by the node"). */
 export interface SendResult {
   seq: number;
   id: string;
@@ -84,7 +88,7 @@ export interface DirectSendResult {
 /** Converts a wire message to the SDK's shape; `direct` when it came from an inbox. */
 export function toParleyMessage(wire: WireMessage): ParleyMessage {
   const message: ParleyMessage = {
-    seq: wire.seq,
+    seq: wire.seq ?? 0,
     id: wire.id,
     from: wire.from,
     body: wire.body,

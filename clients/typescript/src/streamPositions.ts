@@ -33,10 +33,15 @@ export class StreamPositions {
 
   /**
    * The server confirmed a join. A live-only join (no `since`) has, by choice, seen everything up
-   * to `head`, which is where a later resume continues.
+   * to `head`, which is where a later resume continues. An `ephemeral` room keeps no position:
+   * a reconnect rejoins it live.
    */
-  joinedRoom(room: string, head: number, liveOnly: boolean): void {
+  joinedRoom(room: string, head: number, liveOnly: boolean, ephemeral = false): void {
     this.joined.add(room);
+    if (ephemeral) {
+      this.rooms.delete(room);
+      return;
+    }
     const seq = this.rooms.get(room);
     if (liveOnly && (seq === undefined || seq < head)) {
       this.rooms.set(room, head);

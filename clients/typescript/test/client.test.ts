@@ -66,12 +66,38 @@ describe("ParleyClient", () => {
     await t.client.close();
   });
 
+  it("delivers every message of an ephemeral room, keeps no position for it, requests no history and reports no gap", async () => {
+    const t = setup();
+    const errors: unknown[] = [];
+    t.client.on("error", (e) => errors.push(e));
+    await connect(t);
+    const joined = t.client.join("cursor:board");
+    t.fake.last().receive({ op: "joined", rid: t.fake.last().frames("join")[0]?.rid, room: "cursor:board", head: 0, resumed: true, ephemeral: true });
+    await expect(joined).resolves.toEqual({ room: "cursor:board", seq: 0, resumed: true, ephemeral: true });
+    for (const x of [1, 2, 3]) {
+      t.fake.last().receive({ op: "msg", room: "cursor:board", id: `c-${x}`, from: "bob", ts: "2026-01-01T00:00:00.000Z", body: { x } });
+    }
+    await settle();
+    expect(t.messages.map((m) => m.body)).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+    expect(t.messages.every((m) => m.ephemeral === true && m.seq === 0)).toBe(true);
+    expect(t.client.lastSeq("cursor:board")).toBe(0);
+    expect(t.client.duplicatesDropped).toBe(0);
+    expect(t.fake.last().frames("history")).toEqual([]);
+    expect(errors).toEqual([]);
+
+    const sent = t.client.send("cursor:board", { x: 4 });
+    const frame = t.fake.last().frames("send")[0];
+    t.fake.last().receive({ op: "ack", rid: frame?.rid, room: "cursor:board", id: frame?.id, ts: "2026-01-01T00:00:00.000Z" });
+    await expect(sent).resolves.toMatchObject({ seq: 0, duplicate: false });
+    await t.client.close();
+  });
+
   it("resumes every joined room from its last delivered seq and the inbox from its position, and counts what was caught up", async () => {
     const t = setup();
     await connect(t, { inbox_head: 4 });
     const joined = t.client.join("general");
     t.fake.last().receive({ op: "joined", rid: t.fake.last().frames("join")[0]?.rid, room: "general", head: 10, resumed: true });
-    await expect(joined).resolves.toEqual({ room: "general", seq: 10, resumed: true });
+    await expect(joined).resolves.toEqual({ room: "general", seq: 10, resumed: true, ephemeral: false });
     t.fake.last().receive(msg("general", 11));
     t.fake.last().serverClose(4001, "slow_consumer");
     await settle();

@@ -60,7 +60,16 @@ internal sealed class BenchContext : IDisposable
     /// <summary>Figures only some scenarios have (memory per connection, recovery time…), by name with unit.</summary>
     public Dictionary<string, double> Figures { get; } = new(StringComparer.Ordinal);
 
-    public bool Sequenced => Target.Capabilities.HasFlag(TargetCapabilities.Sequenced);
+    /// <summary>
+    /// Whether deliveries are judged by the target's sequences; otherwise by each publisher's own
+    /// counters, in order, as for peers without sequences.
+    /// </summary>
+    public bool Sequenced => !_unsequenced && Target.Capabilities.HasFlag(TargetCapabilities.Sequenced);
+
+    private bool _unsequenced;
+
+    /// <summary>The scenario's rooms carry no sequence (Parley's ephemeral rooms): judge by publisher counters. Call before connecting.</summary>
+    public void WithoutSequences() => _unsequenced = true;
 
     /// <summary>Cancelled when the whole run must end (Ctrl-C or its hard deadline).</summary>
     public CancellationToken Aborted => _aborted.Token;

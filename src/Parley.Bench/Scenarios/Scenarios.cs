@@ -8,6 +8,7 @@ internal static class Scenarios
         new IdleScenario(),
         new BroadcastScenario(),
         new FanoutMixScenario(),
+        new FanoutMixScenario(ephemeral: true),
         new DirectMessageScenario(),
         new ReconnectStormScenario(),
         new ChurnScenario(),

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 
@@ -13,9 +14,16 @@ namespace Parley.Node.Auth;
 /// </summary>
 internal static class JwsForm
 {
-    /// <summary>Whether <paramref name="token"/> is three canonical base64url segments with a well-formed header.</summary>
-    public static bool IsCanonical(string token)
+    /// <summary>Decoded headers up to this size are read from the stack; a longer one is rented.</summary>
+    private const int StackHeaderBytes = 256;
+
+    /// <summary>
+    /// Whether <paramref name="token"/> is three canonical base64url segments with a well-formed
+    /// header, and what that header says.
+    /// </summary>
+    public static bool TryRead(string token, out JwsHeader header)
     {
+        header = default;
         var span = token.AsSpan();
         var first = span.IndexOf('.');
         var last = span.LastIndexOf('.');
@@ -24,11 +32,26 @@ internal static class JwsForm
             return false;
         }
 
-        var header = span[..first];
-        return IsCanonicalSegment(header)
-            && IsCanonicalSegment(span[(first + 1)..last])
-            && IsCanonicalSegment(span[(last + 1)..])
-            && HeaderNamesEachMemberOnce(Base64Url.DecodeFromChars(header));
+        var encoded = span[..first];
+        if (!IsCanonicalSegment(encoded) || !IsCanonicalSegment(span[(first + 1)..last]) || !IsCanonicalSegment(span[(last + 1)..]))
+        {
+            return false;
+        }
+
+        var length = Base64Url.GetMaxDecodedLength(encoded.Length);
+        byte[]? rented = null;
+        Span<byte> buffer = length <= StackHeaderBytes ? stackalloc byte[StackHeaderBytes] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            return Base64Url.TryDecodeFromChars(encoded, buffer, out var written) && TryReadHeader(buffer[..written], out header);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>
@@ -59,9 +82,13 @@ internal static class JwsForm
         return (SextetOf(segment[^1]) & unusedBits) == 0;
     }
 
-    /// <summary>A JSON object whose members all have distinct names. Values are the handler's to read.</summary>
-    public static bool HeaderNamesEachMemberOnce(ReadOnlySpan<byte> json)
+    /// <summary>
+    /// A JSON object whose members all have distinct names, whose <c>alg</c> (when present) and
+    /// <c>kid</c> (when present) are strings. A missing <c>alg</c> reads as empty, which no key has.
+    /// </summary>
+    public static bool TryReadHeader(ReadOnlySpan<byte> json, out JwsHeader header)
     {
+        header = default;
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -71,24 +98,57 @@ internal static class JwsForm
             }
 
             var names = new HashSet<string>(StringComparer.Ordinal);
+            var algorithm = "";
+            string? keyId = null;
+            var critical = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 // Compared unescaped, so "alg" and "\u0061lg" are the same member.
-                if (!names.Add(reader.GetString()!))
+                var name = reader.GetString()!;
+                if (!names.Add(name) || !reader.Read())
                 {
                     return false;
+                }
+
+                switch (name)
+                {
+                    case "alg" when reader.TokenType != JsonTokenType.String:
+                    case "kid" when reader.TokenType != JsonTokenType.String:
+                        return false;
+                    case "alg":
+                        algorithm = KnownAlgorithm(ref reader) ?? reader.GetString()!;
+                        break;
+                    case "kid":
+                        keyId = reader.GetString();
+                        break;
+                    case "crit":
+                        critical = true;
+                        break;
                 }
 
                 reader.Skip();
             }
 
-            return reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return false;
+            }
+
+            header = new JwsHeader(algorithm, string.IsNullOrEmpty(keyId) ? null : keyId, critical);
+            return true;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return false;
         }
     }
+
+    /// <summary>The shared string of an algorithm Parley verifies, so reading one allocates nothing.</summary>
+    private static string? KnownAlgorithm(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("HS256"u8) ? VerificationKey.HS256
+        : reader.ValueTextEquals("ES256"u8) ? VerificationKey.ES256
+        : reader.ValueTextEquals("RS256"u8) ? VerificationKey.RS256
+        : null;
 
     private static int SextetOf(char c) => c switch
     {
@@ -99,3 +159,6 @@ internal static class JwsForm
         _ => 63,
     };
 }
+
+/// <summary>What Parley reads from a JWS header: the algorithm, the key id, and whether it names critical extensions.</summary>
+internal readonly record struct JwsHeader(string Algorithm, string? KeyId, bool Critical);

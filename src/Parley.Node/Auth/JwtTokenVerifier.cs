@@ -1,15 +1,13 @@
-using System.Buffers.Text;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using Parley.Node.Options;
 
 namespace Parley.Node.Auth;
 
 /// <summary>
 /// Verifies JWTs (JWS compact form) against the configured keys: the HMAC secret or development
-/// key (HS256), pinned public keys (ES256, RS256) and a JWKS source. The handler proves the
-/// signature with only the keys pinned to the header's algorithm; Parley then reads its own claims
-/// (<see cref="TokenClaims"/>) and checks issuer, audience and lifetime against the clock.
+/// key (HS256), pinned public keys (ES256, RS256) and a JWKS source. The signature is proven with
+/// only the keys pinned to the header's algorithm, on the decoded bytes and without a general JWT
+/// library in the way (a connect's verification is most of its garbage); Parley then reads its own
+/// claims (<see cref="TokenClaims"/>) and checks issuer, audience and lifetime against the clock.
 /// Refusals carry no detail for the client; the node logs why for its operator (a warning per
 /// cause at most every <see cref="RefusalLog.Interval"/>, with a count of those not logged).
 /// </summary>
@@ -24,7 +22,6 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
     private readonly TenantKeys? _tenantKeys;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly JsonWebTokenHandler _handler = new();
     private readonly RefusalLog _refusalLog;
 
     /// <param name="developmentSecret">The embedded development key, or null; ignored when <see cref="AuthOptions.DisableDevelopmentKey"/> is set.</param>
@@ -67,7 +64,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // Whatever a crafted token makes a parser throw is a refusal, never a fault.
-            return Refuse(RefusalCause.Malformed, "unreadable", null, e);
+            return Refuse(RefusalCause.Malformed, "unreadable", exception: e);
         }
     }
 
@@ -84,49 +81,59 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
             return Refuse(RefusalCause.Malformed, "not a JWS");
         }
 
-        // One spelling per token, one value per header member, before any lenient reader sees it.
-        if (!JwsForm.IsCanonical(token))
+        // One spelling per token, one value per header member, before anything else reads it.
+        if (!JwsForm.TryRead(token, out var header))
         {
             return Refuse(RefusalCause.Malformed, "not canonical base64url, or a header member named twice");
         }
 
-        var jwt = _handler.ReadJsonWebToken(token);
-
-        // Parley understands no critical header extension, so RFC 7515 requires a refusal.
-        if (jwt.TryGetHeaderValue<object>("crit", out _))
+        // What the checks below read is decoded once into one rented buffer, returned at the end.
+        var parts = SignedParts.Decode(token);
+        try
         {
-            return Refuse(RefusalCause.Malformed, "critical header", jwt);
+            return await VerifyPartsAsync(header, parts, cancellationToken);
+        }
+        finally
+        {
+            parts.Return();
+        }
+    }
+
+    private async Task<TokenVerification> VerifyPartsAsync(JwsHeader header, SignedParts parts, CancellationToken cancellationToken)
+    {
+        // Parley understands no critical header extension, so RFC 7515 requires a refusal.
+        if (header.Critical)
+        {
+            return Refuse(RefusalCause.Malformed, "critical header", header, parts.Payload);
         }
 
-        var algorithm = jwt.Alg;
-        var keyId = string.IsNullOrEmpty(jwt.Kid) ? null : jwt.Kid;
         // The node's own keys may sign for any tenant; a tenant's registered keys only for itself.
-        var keys = await CandidateKeysAsync(algorithm, keyId, cancellationToken);
-        var signature = keys.Count == 0 ? null : await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, keys));
+        var signature = await CheckNodeKeysAsync(header, parts, cancellationToken);
         string? signedForTenant = null;
-        if (signature is not { IsValid: true } && _tenantKeys is not null && jwt.TryGetPayloadValue<string>("tenant", out var claimedTenant) && Identifiers.IsValid(claimedTenant))
+        if (signature != SignatureCheck.Verified && _tenantKeys is not null
+            && ClaimPeek.TryGetString(parts.Payload.Span, "tenant"u8, out var claimedTenant) && Identifiers.IsValid(claimedTenant))
         {
-            var tenantKeys = _tenantKeys.For(claimedTenant).Where(k => k.Algorithm == algorithm && k.Matches(keyId)).Select(k => k.Key).ToList();
-            if (tenantKeys.Count > 0)
+            var tenantSignature = Check(_tenantKeys.For(claimedTenant), header, parts);
+            if (tenantSignature != SignatureCheck.NoKey)
             {
-                signature = await _handler.ValidateTokenAsync(jwt, SignatureOnly(algorithm, tenantKeys));
+                signature = tenantSignature;
                 signedForTenant = claimedTenant;
             }
         }
 
-        if (signature is null)
+        if (signature == SignatureCheck.NoKey)
         {
-            return Refuse(RefusalCause.UnknownKey, "no key for its algorithm and key id", jwt);
+            return Refuse(RefusalCause.UnknownKey, "no key for its algorithm and key id", header, parts.Payload);
         }
 
-        if (!signature.IsValid)
+        if (signature == SignatureCheck.Failed)
         {
-            return Refuse(RefusalCause.BadSignature, "its signature does not verify with any key for its algorithm and key id (a development token minted with another data directory's key looks like this)", jwt, signature.Exception);
+            return Refuse(RefusalCause.BadSignature, "its signature does not verify with any key for its algorithm and key id (a development token minted with another data directory's key looks like this)", header, parts.Payload);
         }
 
-        if (!TokenClaims.TryRead(Base64Url.DecodeFromChars(jwt.EncodedPayload), out var claims))
+        if (!TokenClaims.TryRead(parts.Payload, out var claims))
         {
-            return Refuse(RefusalCause.Malformed, "missing or malformed claims", jwt);
+            return Refuse(RefusalCause.Malformed, "missing or malformed claims", header, parts.Payload);
         }
 
         // A tenant's own backend issues as the tenant itself: iss is the tenant id.
@@ -134,12 +141,12 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         if (!string.Equals(claims.Issuer, issuer, StringComparison.Ordinal)
             || !claims.Audiences.Contains(_options.Audience, StringComparer.Ordinal))
         {
-            return Refuse(RefusalCause.WrongIssuerOrAudience, $"issuer or audience is not {issuer} / {_options.Audience}", jwt);
+            return Refuse(RefusalCause.WrongIssuerOrAudience, $"issuer or audience is not {issuer} / {_options.Audience}", header, parts.Payload);
         }
 
         if (signedForTenant is not null && !string.Equals(claims.Tenant, signedForTenant, StringComparison.Ordinal))
         {
-            return Refuse(RefusalCause.WrongIssuerOrAudience, "its tenant claim is not the tenant whose key signed it", jwt);
+            return Refuse(RefusalCause.WrongIssuerOrAudience, "its tenant claim is not the tenant whose key signed it", header, parts.Payload);
         }
 
         // One deadline for the whole life of a credential: what is accepted here at connect or at
@@ -148,7 +155,7 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
         var deadline = claims.Expires + _options.ClockSkew;
         if (now > deadline || (claims.NotBefore is { } notBefore && now + _options.ClockSkew < notBefore))
         {
-            return Refuse(RefusalCause.Expired, "outside its lifetime (expired, or not valid yet)", jwt);
+            return Refuse(RefusalCause.Expired, "outside its lifetime (expired, or not valid yet)", header, parts.Payload);
         }
 
         // A tenant's own key speaks for that tenant's users only, never for the node's operator.
@@ -159,67 +166,70 @@ internal sealed class JwtTokenVerifier : ITokenVerifier
     }
 
     /// <summary>
-    /// The keys pinned to <paramref name="algorithm"/> that match the token's key id. The JWKS
-    /// source is asked only for ES256 and RS256 tokens whose id no configured key claims, so no
-    /// other token can make the node fetch.
+    /// The signature against the node's keys pinned to the header's algorithm that match its key
+    /// id. The JWKS source is asked only for ES256 and RS256 tokens whose id no configured key
+    /// claims, so no other token can make the node fetch.
     /// </summary>
-    private async ValueTask<List<SecurityKey>> CandidateKeysAsync(string algorithm, string? keyId, CancellationToken cancellationToken)
+    private async ValueTask<SignatureCheck> CheckNodeKeysAsync(JwsHeader header, SignedParts parts, CancellationToken cancellationToken)
     {
-        var candidates = new List<SecurityKey>();
-        var idIsConfigured = false;
+        var result = Check(_keys, header, parts);
+        if (result == SignatureCheck.Verified || _jwks is null || header.Algorithm is not (VerificationKey.ES256 or VerificationKey.RS256))
+        {
+            return result;
+        }
+
         foreach (var key in _keys)
         {
-            if (key.Algorithm == algorithm && key.Matches(keyId))
+            if (header.KeyId is not null && key.KeyId == header.KeyId)
             {
-                candidates.Add(key.Key);
-            }
-
-            idIsConfigured |= keyId is not null && key.KeyId == keyId;
-        }
-
-        if (_jwks is not null && !idIsConfigured && algorithm is VerificationKey.ES256 or VerificationKey.RS256)
-        {
-            foreach (var key in await _jwks.GetKeysAsync(keyId, cancellationToken))
-            {
-                if (key.Algorithm == algorithm && key.Matches(keyId))
-                {
-                    candidates.Add(key.Key);
-                }
+                return result;
             }
         }
 
-        return candidates;
+        var fetched = Check(await _jwks.GetKeysAsync(header.KeyId, cancellationToken), header, parts);
+        return fetched == SignatureCheck.NoKey ? result : fetched;
     }
 
-    /// <summary>The handler checks the signature alone; the claims are Parley's to check.</summary>
-    private static TokenValidationParameters SignatureOnly(string algorithm, List<SecurityKey> keys) => new()
+    /// <summary>Verified when any candidate key verifies; failed when there were candidates and none did.</summary>
+    private static SignatureCheck Check(IReadOnlyList<VerificationKey> keys, JwsHeader header, SignedParts parts)
     {
-        IssuerSigningKeys = keys,
-        TryAllIssuerSigningKeys = true,
-        ValidAlgorithms = [algorithm],
-        RequireSignedTokens = true,
-        ValidateIssuerSigningKey = false,
-        ValidateIssuer = false,
-        ValidateAudience = false,
-        ValidateLifetime = false,
-        RequireExpirationTime = false,
-        RequireAudience = false,
-    };
+        var result = SignatureCheck.NoKey;
+        foreach (var key in keys)
+        {
+            if (key.Algorithm == header.Algorithm && key.Matches(header.KeyId))
+            {
+                if (key.Verifies(parts.SigningInput, parts.Signature))
+                {
+                    return SignatureCheck.Verified;
+                }
+
+                result = SignatureCheck.Failed;
+            }
+        }
+
+        return result;
+    }
+
+    private enum SignatureCheck
+    {
+        NoKey,
+        Failed,
+        Verified,
+    }
 
     /// <summary>
     /// Logs why (rate-limited per cause, see <see cref="RefusalLog"/>) and refuses. The log names
     /// the cause, the header's algorithm and key id and the claimed issuer, never the token: a
     /// token that nearly worked is still a credential.
     /// </summary>
-    private TokenVerification Refuse(RefusalCause cause, string detail, JsonWebToken? jwt = null, Exception? exception = null)
+    private TokenVerification Refuse(RefusalCause cause, string detail, JwsHeader? header = null, ReadOnlyMemory<byte> payload = default, Exception? exception = null)
     {
         if (_refusalLog.TryTake(cause, out var suppressed))
         {
-            string? issuer = null;
-            var claimed = jwt is not null && jwt.TryGetPayloadValue("iss", out issuer);
+            var claimed = ClaimPeek.TryGetString(payload.Span, "iss"u8, out var issuer);
             // The exception's type only: a parser's message may quote the token.
             var why = exception is null ? detail : $"{detail} ({exception.GetType().Name})";
-            AuthLog.TokenRefused(_logger, cause, why, Shown(jwt?.Alg), Shown(jwt?.Kid), claimed ? Shown(issuer) : "none", suppressed, RefusalLog.Interval.TotalSeconds);
+            AuthLog.TokenRefused(_logger, cause, why, Shown(header?.Algorithm), Shown(header?.KeyId), claimed ? Shown(issuer) : "none", suppressed, RefusalLog.Interval.TotalSeconds);
         }
 
         return TokenVerification.Refused(cause == RefusalCause.Expired ? TokenRefusal.Expired : TokenRefusal.Invalid);

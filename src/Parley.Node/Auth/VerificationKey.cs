@@ -28,6 +28,26 @@ internal sealed record VerificationKey(string? KeyId, string Algorithm, Security
     /// </summary>
     public bool Matches(string? tokenKeyId) => KeyId is null || tokenKeyId is null || string.Equals(KeyId, tokenKeyId, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether <paramref name="signature"/> is this key's signature of <paramref name="signingInput"/>
+    /// under the key's own algorithm. The HMAC is compared in constant time; ES256 signatures are
+    /// the raw r‖s pair of RFC 7518, RS256 ones PKCS #1 v1.5.
+    /// </summary>
+    public bool Verifies(ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature) => (Algorithm, Key) switch
+    {
+        (HS256, SymmetricSecurityKey hmac) => HmacVerifies(hmac.Key, signingInput, signature),
+        (ES256, ECDsaSecurityKey ec) => ec.ECDsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256),
+        (RS256, RsaSecurityKey { Rsa: { } rsa }) => rsa.VerifyData(signingInput, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        _ => false,
+    };
+
+    private static bool HmacVerifies(byte[] secret, ReadOnlySpan<byte> signingInput, ReadOnlySpan<byte> signature)
+    {
+        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(secret, signingInput, expected);
+        return signature.Length == expected.Length && CryptographicOperations.FixedTimeEquals(expected, signature);
+    }
+
     /// <summary>An HS256 key from a secret's UTF-8 bytes (the same bytes the development minter signs with).</summary>
     public static VerificationKey Hmac(string secret)
     {

@@ -98,10 +98,12 @@ internal sealed class ConnectionSupervisor(
                 await RestoreSlotsAsync([.. missingSlots.Select(s => byId[s.ConnectionId])], ttl, cancellationToken);
             }
 
-            // A member still catching up has not been added to presence yet: its join adds it.
+            // A member still catching up has not been added to presence yet: its join adds it. Rooms
+            // whose policy keeps no presence have no entries to renew.
             var rooms = connections
                 .SelectMany(c => c.JoinedRooms.Values.ToList().Where(s => s.Buffer is null).Select(s => (Connection: c, Subscription: s, Member: new PresenceMember(c.Principal.User, c.Id))))
-                .GroupBy(x => x.Subscription.Stream);
+                .GroupBy(x => x.Subscription.Stream)
+                .Where(room => tracker.Tracks(room.Key));
             var lostMembers = new List<(ClientConnection Connection, StreamSubscription Subscription)>();
             foreach (var room in rooms)
             {

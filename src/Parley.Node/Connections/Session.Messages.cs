@@ -23,6 +23,7 @@ internal sealed partial class Session
         if (frame.Room is not null)
         {
             room = AllowedRoom(frame);
+            RefuseClientPublish(room);
         }
         else if (!Identifiers.IsValid(frame.To))
         {
@@ -99,6 +100,7 @@ internal sealed partial class Session
     private async Task SignalAsync(ClientFrame frame)
     {
         var room = AllowedRoom(frame);
+        RefuseClientPublish(room);
         if (!connection.JoinedRooms.ContainsKey(room.Name))
         {
             throw new ProtocolException(ErrorCodes.NotJoined, "Join the room before signalling to it.");
@@ -112,6 +114,15 @@ internal sealed partial class Session
         }
 
         await services.Publisher.PublishEphemeralAsync(room, ServerFrames.Signal(room.Name, Principal.User, body), connection.Id, "ws");
+    }
+
+    /// <summary>Refuses a send or signal into a room whose policy leaves publishing to backends.</summary>
+    private void RefuseClientPublish(StreamId room)
+    {
+        if (!services.Policies.For(room).ClientPublish)
+        {
+            throw new ProtocolException(ErrorCodes.BackendOnly, "Only the tenant's backends publish to this room (over HTTP); clients may join it and read.");
+        }
     }
 
     private ReadOnlyMemory<byte> CheckBody(ClientFrame frame)

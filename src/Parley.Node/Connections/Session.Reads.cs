@@ -16,6 +16,14 @@ internal sealed partial class Session
             throw new ProtocolException(ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
         }
 
+        if (services.Policies.For(stream).Ephemeral)
+        {
+            // Validated as any history request, then answered from what an ephemeral room keeps: nothing.
+            HistoryPage.Check(frame.Before, frame.After);
+            Reply(ServerFrames.History(frame.Rid, stream, HistoryPage.Empty, []));
+            return;
+        }
+
         var (head, messages) = await HistoryPage.ReadAsync(services.Store, stream, frame.Before, frame.After, frame.Limit, cancellationToken);
         messages = HistoryPage.Fit(messages, services.Options.Limits.MaxHistoryPageBytes, newest: frame.After is null);
         Reply(ServerFrames.History(frame.Rid, stream, head, messages));
@@ -24,7 +32,7 @@ internal sealed partial class Session
     private async Task PresenceAsync(ClientFrame frame, CancellationToken cancellationToken)
     {
         var room = AllowedRoom(frame);
-        var users = await services.PresenceStore.ListAsync(room, cancellationToken);
+        IReadOnlyList<string> users = services.Presence.Tracks(room) ? await services.PresenceStore.ListAsync(room, cancellationToken) : [];
         Reply(ServerFrames.PresenceList(frame.Rid, room.Name, users));
     }
 }

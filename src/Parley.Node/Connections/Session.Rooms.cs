@@ -52,13 +52,14 @@ internal sealed partial class Session
         var subscription = new StreamSubscription(connection, stream);
         connection.Rooms[stream.Name] = subscription;
         var joinedSent = false;
+        var ephemeral = services.Policies.For(stream).Ephemeral;
         try
         {
             await services.Dispatcher.JoinAsync(subscription, frame.Since, outcome =>
             {
-                Reply(ServerFrames.Joined(frame.Rid, stream.Name, outcome.Head, outcome.Resumed));
+                Reply(ServerFrames.Joined(frame.Rid, stream.Name, outcome.Head, outcome.Resumed, ephemeral));
                 joinedSent = true;
-            }, cancellationToken);
+            }, cancellationToken, ephemeral);
         }
         catch (Exception e) when (joinedSent && !cancellationToken.IsCancellationRequested)
         {

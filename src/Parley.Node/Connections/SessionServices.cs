@@ -7,6 +7,7 @@ using Parley.Node.Presence;
 using Parley.Node.Publishing;
 using Parley.Node.Rooms;
 using Parley.Node.Store;
+using Parley.Node.Tenancy;
 
 namespace Parley.Node.Connections;
 
@@ -27,7 +28,8 @@ internal sealed class SessionServices(
     ConnectionMetrics metrics,
     MemoryGuard memory,
     TimeProvider clock,
-    ILoggerFactory loggers)
+    ILoggerFactory loggers,
+    RoomPolicies policies)
 {
     public ParleyOptions Options => options.CurrentValue;
 
@@ -58,6 +60,8 @@ internal sealed class SessionServices(
     public MemoryGuard Memory { get; } = memory;
 
     public TimeProvider Clock { get; } = clock;
+
+    public RoomPolicies Policies { get; } = policies;
 
     public ILogger Logger { get; } = loggers.CreateLogger("Parley.Node.Connections");
 }

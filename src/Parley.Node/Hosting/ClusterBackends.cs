@@ -1,4 +1,6 @@
 using Parley.Node.Broker;
+using Parley.Node.Broker.Nats;
+using Parley.Node.Broker.RabbitMq;
 using Parley.Node.Cluster;
 using Parley.Node.Limits;
 using Parley.Node.Observability;
@@ -10,9 +12,10 @@ using StackExchange.Redis;
 namespace Parley.Node.Hosting;
 
 /// <summary>
-/// Cluster mode: PostgreSQL holds every message; Redis carries fan-out, presence, connection
-/// slots, tenant publish rates and the node registry, all of which may be lost. A node starts only when both answer;
-/// afterwards either may come and go, and health reports it.
+/// Cluster mode: PostgreSQL holds every message; Redis carries presence, connection slots, tenant
+/// publish rates and the node registry, all of which may be lost, and the fan-out between nodes
+/// unless <see cref="BrokerOptions.Kind"/> names RabbitMQ or NATS for it. A node starts only when
+/// every one of them answers; afterwards any may come and go, and health reports it.
 /// </summary>
 internal static class ClusterBackends
 {
@@ -30,7 +33,7 @@ internal static class ClusterBackends
 
         // Registered through a factory, so the container disposes the connection with the node.
         services.AddSingleton<IConnectionMultiplexer>(_ => redis);
-        services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>()));
+        await AddBrokerAsync(services, options, loggers, redis, keys, metrics, cancellationToken);
         services.AddSingleton<IPresenceStore>(new RedisPresenceStore(redis, keys, metrics));
         services.AddSingleton<IConnectionLimiter>(new RedisConnectionLimiter(redis, keys, metrics));
         services.AddSingleton<IPublishRateLimiter>(sp => new RedisPublishRateLimiter(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisPublishRateLimiter>>(), sp.GetRequiredService<TimeProvider>()));
@@ -46,6 +49,26 @@ internal static class ClusterBackends
         redis.ConnectionFailed += (_, e) => RedisLog.ConnectionLost(logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType, e.FailureType, e.Exception);
         redis.ConnectionRestored += (_, e) => RedisLog.Reconnected(logger, e.EndPoint?.ToString() ?? "?", e.ConnectionType);
         return redis;
+    }
+
+    /// <summary>The broker <see cref="BrokerOptions.Kind"/> names, connected now; the container disposes it.</summary>
+    private static async Task AddBrokerAsync(IServiceCollection services, ParleyOptions options, ILoggerFactory loggers, ConnectionMultiplexer redis, RedisKeys keys, RedisMetrics metrics, CancellationToken cancellationToken)
+    {
+        var broker = options.Broker;
+        switch (broker.ParsedKind)
+        {
+            case BrokerKind.RabbitMq:
+                var rabbit = await RabbitMqBroker.ConnectAsync(broker.RabbitMq, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<RabbitMqBroker>(), cancellationToken);
+                services.AddSingleton<IBroker>(_ => rabbit);
+                break;
+            case BrokerKind.Nats:
+                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken);
+                services.AddSingleton<IBroker>(_ => nats);
+                break;
+            default:
+                services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>()));
+                break;
+        }
     }
 }
 

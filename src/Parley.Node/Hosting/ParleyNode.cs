@@ -14,6 +14,7 @@ using Parley.Node.Publishing;
 using Parley.Node.Rooms;
 using Parley.Node.Status;
 using Parley.Node.Store;
+using Parley.Node.Tenancy;
 using Parley.Node.Web;
 
 namespace Parley.Node.Hosting;
@@ -174,6 +175,7 @@ public static class ParleyNode
     private static void AddCore(IServiceCollection services)
     {
         services.AddSingleton<StoreMetrics>();
+        services.AddSingleton<RoomPolicies>();
         services.AddSingleton(sp => new GroupCommitBatcher(
             sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IOptions<ParleyOptions>>().Value.Store,

@@ -77,7 +77,8 @@ internal static class PublishEndpoints
         try
         {
             var outcome = await publisher.PublishToRoomAsync(StreamId.Room(principal.Tenant, room), principal.User, request.Value.Id, request.Value.Body, "http", context.RequestAborted);
-            return Results.Json(new RoomPublishReply(room, outcome.Seq, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
+            // An ephemeral room's message was delivered, not stored: it has no sequence to report.
+            return Results.Json(new RoomPublishReply(room, outcome.Seq > 0 ? outcome.Seq : null, request.Value.Id, ServerFrames.FormatTimestamp(outcome.Timestamp), outcome.Duplicate));
         }
         catch (Exception e) when (e is StoreUnavailableException or ProtocolException)
         {
@@ -210,7 +211,13 @@ internal static class PublishEndpoints
     /// <summary>The request: the message id and any JSON value as its body.</summary>
     public sealed record PublishBody(string? Id, JsonElement Body);
 
-    public sealed record RoomPublishReply(string Room, long Seq, string Id, string Ts, bool Duplicate);
+    /// <summary>The reply to a room publish; <c>seq</c> is absent for an ephemeral room, whose messages are not numbered.</summary>
+    public sealed record RoomPublishReply(
+        string Room,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? Seq,
+        string Id,
+        string Ts,
+        bool Duplicate);
 
     public sealed record UserPublishReply(string To, long Seq, string Id, string Ts, bool Duplicate);
 }

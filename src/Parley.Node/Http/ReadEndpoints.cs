@@ -32,7 +32,7 @@ internal static class ReadEndpoints
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden);
     }
 
-    private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store, SessionServices session)
+    private static async Task<IResult> HistoryAsync(string room, long? before, long? after, int? limit, HttpContext context, ITokenVerifier verifier, IMessageStore store, SessionServices session, RoomPolicies policies)
     {
         var (stream, error) = await AuthorizeAsync(room, context, verifier);
         if (stream is null)
@@ -53,7 +53,10 @@ internal static class ReadEndpoints
                 return HttpErrors.Result(StatusCodes.Status503ServiceUnavailable, ErrorCodes.Overloaded, "The node is short of memory and refused this read; retry later.");
             }
 
-            var (head, messages) = await HistoryPage.ReadAsync(store, stream, before, after, limit, context.RequestAborted);
+            // An ephemeral room keeps nothing: its page is always empty, as the history op's is.
+            var (head, messages) = policies.For(stream).Ephemeral
+                ? (HistoryPage.Empty, [])
+                : await HistoryPage.ReadAsync(store, stream, before, after, limit, context.RequestAborted);
             messages = HistoryPage.Fit(messages, session.Options.Limits.MaxHistoryPageBytes, newest: after is null);
             var buffer = new ArrayBufferWriter<byte>();
             using (var w = new Utf8JsonWriter(buffer))
@@ -74,7 +77,7 @@ internal static class ReadEndpoints
         }
     }
 
-    private static async Task<IResult> PresenceAsync(string room, HttpContext context, ITokenVerifier verifier, IPresenceStore presence)
+    private static async Task<IResult> PresenceAsync(string room, HttpContext context, ITokenVerifier verifier, IPresenceStore presence, RoomPolicies policies)
     {
         var (stream, error) = await AuthorizeAsync(room, context, verifier);
         if (stream is null)
@@ -82,7 +85,8 @@ internal static class ReadEndpoints
             return error!;
         }
 
-        var users = await presence.ListAsync(stream, context.RequestAborted);
+        // A room whose policy keeps no presence lists nobody.
+        IReadOnlyList<string> users = policies.For(stream).Presence ? await presence.ListAsync(stream, context.RequestAborted) : [];
         return Results.Json(new PresenceReply(room, users));
     }
 

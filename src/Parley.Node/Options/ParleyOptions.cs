@@ -26,6 +26,8 @@ public sealed class ParleyOptions
 
     public RedisOptions Redis { get; set; } = new();
 
+    public BrokerOptions Broker { get; set; } = new();
+
     public ClusterOptions Cluster { get; set; } = new();
 
     public DirectoryOptions Directory { get; set; } = new();
@@ -40,6 +42,8 @@ public sealed class ParleyOptions
     public DrainOptions Drain { get; set; } = new();
 
     public WebOptions Web { get; set; } = new();
+
+    public RoomsOptions Rooms { get; set; } = new();
 }
 
 /// <summary>How tokens are verified. At least one key source must be configured (embedded mode configures the development key).</summary>

@@ -100,6 +100,7 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
 
         Require(redis.KeyPrefix.Length <= 64 && !redis.KeyPrefix.Any(c => char.IsWhiteSpace(c) || c is '{' or '}'),
             "Parley:Redis:KeyPrefix must be at most 64 characters without white space or braces (Parley's keys use braces as Redis Cluster hash tags).");
+        BrokerOptionsValidator.Validate(options, errors);
         Require(options.Cluster.HeadCheckInterval > TimeSpan.Zero, "Parley:Cluster:HeadCheckInterval must be positive.");
         Require(options.Cluster.TopicLinger >= TimeSpan.Zero, "Parley:Cluster:TopicLinger must be zero or positive.");
         Require(options.Cluster.GapWait > TimeSpan.Zero && options.Cluster.GapWait < options.Cluster.HeadCheckInterval,
@@ -118,6 +119,19 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         foreach (var tenant in retention.Tenants.Keys)
         {
             Require(Identifiers.IsValid(tenant), $"Parley:Retention:Tenants: '{tenant}' is not a valid tenant id.");
+        }
+
+        var prefixes = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Rooms.Policies.Count; i++)
+        {
+            var policy = options.Rooms.Policies[i];
+            var at = $"Parley:Rooms:Policies:{i}";
+            Require(Identifiers.IsValid(policy.Prefix), $"{at}:Prefix '{policy.Prefix}' must follow the identifier rules (ASCII letters, digits, '_', '-', '.', ':'; a letter or digit first; 1 to 64 characters).");
+            Require(policy.Prefix.Length == 0 || prefixes.Add(policy.Prefix), $"{at}:Prefix '{policy.Prefix}' is already the prefix of an earlier policy; each prefix may have one policy.");
+            Require(policy.MaxMessagesPerStream is null or >= 0, $"{at}:MaxMessagesPerStream must not be negative.");
+            Require(policy.MaxAge is null || policy.MaxAge >= TimeSpan.Zero, $"{at}:MaxAge must not be negative.");
+            Require(!policy.Ephemeral || (policy.MaxMessagesPerStream is null && policy.MaxAge is null),
+                $"{at}: an ephemeral policy keeps no history, so MaxMessagesPerStream and MaxAge cannot be set.");
         }
 
         if (parleySection is not null)

@@ -27,6 +27,7 @@ internal static class ErrorCodes
     public const string TokenMismatch = "token_mismatch";
     public const string Internal = "internal";
     public const string Overloaded = "overloaded";
+    public const string BackendOnly = "backend_only";
 
     // HTTP only.
     public const string BadRequest = "bad_request";

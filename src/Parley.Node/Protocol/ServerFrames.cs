@@ -41,7 +41,8 @@ internal static class ServerFrames
             w.WriteString("expires"u8, FormatTimestamp(expires));
         });
 
-    public static byte[] Joined(string? rid, string room, long head, bool resumed)
+    /// <summary>The reply to a join; an ephemeral room's says so (<c>"ephemeral":true</c>, head 0), a durable room's carries no such field.</summary>
+    public static byte[] Joined(string? rid, string room, long head, bool resumed, bool ephemeral = false)
         => Write(w =>
         {
             w.WriteString("op"u8, "joined"u8);
@@ -49,6 +50,10 @@ internal static class ServerFrames
             w.WriteString("room"u8, room);
             w.WriteNumber("head"u8, head);
             w.WriteBoolean("resumed"u8, resumed);
+            if (ephemeral)
+            {
+                w.WriteBoolean("ephemeral"u8, true);
+            }
         });
 
     public static byte[] Left(string? rid, string room, string? reason = null)
@@ -63,7 +68,11 @@ internal static class ServerFrames
             }
         });
 
-    /// <summary>The acknowledgement of a committed send; <paramref name="stream"/> is where the sender's sequence lives.</summary>
+    /// <summary>
+    /// The acknowledgement of a committed send; <paramref name="target"/> is where the sender's
+    /// sequence lives. A <paramref name="seq"/> of 0 (no durable sequence starts below 1) is a send
+    /// into an ephemeral room, accepted by this node and never stored: its ack carries no <c>seq</c>.
+    /// </summary>
     public static byte[] Ack(string? rid, StreamId target, string messageId, long seq, DateTimeOffset ts, bool duplicate)
         => Write(w =>
         {
@@ -71,7 +80,11 @@ internal static class ServerFrames
             WriteRid(w, rid);
             WriteTarget(w, target);
             w.WriteString("id"u8, messageId);
-            w.WriteNumber("seq"u8, seq);
+            if (seq > 0)
+            {
+                w.WriteNumber("seq"u8, seq);
+            }
+
             w.WriteString("ts"u8, FormatTimestamp(ts));
             if (duplicate)
             {
@@ -90,6 +103,22 @@ internal static class ServerFrames
         {
             w.WriteString("op"u8, "msg"u8);
             WriteMessageFields(w, stream, to, seq, messageId, from, ts, bodyArray);
+        });
+    }
+
+    /// <summary>A message of an ephemeral room: a <c>msg</c> frame without <c>seq</c>, since nothing was stored to number it.</summary>
+    public static byte[] EphemeralMessage(string room, string messageId, string from, DateTimeOffset ts, ReadOnlySpan<byte> body)
+    {
+        var bodyArray = body.ToArray();
+        return Write(w =>
+        {
+            w.WriteString("op"u8, "msg"u8);
+            w.WriteString("room"u8, room);
+            w.WriteString("id"u8, messageId);
+            WriteFrom(w, from);
+            w.WriteString("ts"u8, FormatTimestamp(ts));
+            w.WritePropertyName("body"u8);
+            w.WriteRawValue(bodyArray, skipInputValidation: true);
         });
     }
 

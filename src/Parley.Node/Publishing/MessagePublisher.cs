@@ -7,7 +7,11 @@ using Parley.Node.Tenancy;
 
 namespace Parley.Node.Publishing;
 
-/// <summary>What a committed publish reports back: the sender's stream and sequence (for a direct message, its copy in the sender's inbox when there is one).</summary>
+/// <summary>
+/// What a committed publish reports back: the sender's stream and sequence (for a direct message,
+/// its copy in the sender's inbox when there is one). A message of an ephemeral room has
+/// <see cref="Seq"/> 0: it was accepted by this node and never numbered.
+/// </summary>
 internal sealed record PublishOutcome(StreamId Stream, long Seq, DateTimeOffset Timestamp, bool Duplicate);
 
 /// <summary>
@@ -17,17 +21,25 @@ internal sealed record PublishOutcome(StreamId Stream, long Seq, DateTimeOffset 
 /// always committed; delivery follows the commit even when the caller stops waiting.
 /// A message id already used by the same sender for another target or body is refused with
 /// <see cref="ErrorCodes.IdConflict"/>; a repeat of the same message is answered as a duplicate.
+/// A room whose policy is ephemeral skips all of that: its messages go straight to the members
+/// here and to the broker, unnumbered, with no id check.
 /// </summary>
 internal sealed class MessagePublisher(
     GroupCommitBatcher batcher,
     CommitFanout fanout,
     NodeIdentity node,
     DeliveryMetrics metrics,
-    TimeProvider clock)
+    TimeProvider clock,
+    RoomPolicies policies)
 {
-    /// <summary>Commits a room message. <paramref name="body"/> is validated JSON.</summary>
+    /// <summary>Commits a room message, or for an ephemeral room hands it straight to delivery. <paramref name="body"/> is validated JSON.</summary>
     public async Task<PublishOutcome> PublishToRoomAsync(StreamId room, string sender, string messageId, ReadOnlyMemory<byte> body, string source, CancellationToken cancellationToken)
     {
+        if (policies.For(room).Ephemeral)
+        {
+            return PublishToEphemeralRoom(room, sender, messageId, body, source);
+        }
+
         var request = new AppendRequest(room, sender, messageId, body, clock.GetUtcNow());
         var result = Accepted(await batcher.AppendAsync(request, cancellationToken), messageId, source);
         return new PublishOutcome(result.Stream, result.Seq, result.Timestamp, result.Duplicate);
@@ -63,6 +75,21 @@ internal sealed class MessagePublisher(
         metrics.Published("ephemeral", source);
         fanout.Send(room, new Envelope(node.Id, EnvelopeKind.Ephemeral, 0, frame, exclude));
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Delivers a message of an ephemeral room to its members here, then to the broker for every
+    /// other node, without the store: it is accepted once this returns, and lost where the broker
+    /// or a full queue drops it. Every member, the sender's connections included, gets the same
+    /// <c>msg</c> frame, without <c>seq</c>.
+    /// </summary>
+    private PublishOutcome PublishToEphemeralRoom(StreamId room, string sender, string messageId, ReadOnlyMemory<byte> body, string source)
+    {
+        var now = clock.GetUtcNow();
+        var frame = ServerFrames.EphemeralMessage(room.Name, messageId, sender, now, body.Span);
+        metrics.Published("ephemeral", source);
+        fanout.Send(room, new Envelope(node.Id, EnvelopeKind.Ephemeral, 0, frame, "", now.ToUnixTimeMilliseconds()));
+        return new PublishOutcome(room, 0, now, Duplicate: false);
     }
 
     private AppendResult Accepted(AppendResult result, string messageId, string source)

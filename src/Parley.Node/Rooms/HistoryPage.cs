@@ -19,14 +19,23 @@ internal static class HistoryPage
     /// <summary>Bytes a message adds to a page besides its body, id and sender: field names, sequence, timestamp.</summary>
     private const int MessageOverheadBytes = 96;
 
-    /// <summary>One page of history: the newest before <paramref name="before"/>, or the oldest after <paramref name="after"/>.</summary>
-    public static async Task<(StreamHead Head, IReadOnlyList<StoredMessage> Messages)> ReadAsync(
-        IMessageStore store, StreamId stream, long? before, long? after, int? limit, CancellationToken cancellationToken)
+    /// <summary>The head of a stream that keeps nothing (an ephemeral room): head 0, first retained 1, as a room never written.</summary>
+    public static StreamHead Empty => new(0, 1);
+
+    /// <summary>Refuses a request that names both ends.</summary>
+    public static void Check(long? before, long? after)
     {
         if (before is not null && after is not null)
         {
             throw new ProtocolException(ErrorCodes.BadFrame, "Give at most one of 'before' and 'after'.");
         }
+    }
+
+    /// <summary>One page of history: the newest before <paramref name="before"/>, or the oldest after <paramref name="after"/>.</summary>
+    public static async Task<(StreamHead Head, IReadOnlyList<StoredMessage> Messages)> ReadAsync(
+        IMessageStore store, StreamId stream, long? before, long? after, int? limit, CancellationToken cancellationToken)
+    {
+        Check(before, after);
 
         var count = Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit);
         var head = await store.GetHeadAsync(stream, cancellationToken);

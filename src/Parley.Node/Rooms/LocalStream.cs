@@ -12,7 +12,12 @@ namespace Parley.Node.Rooms;
 /// </summary>
 /// <param name="gapWait">How long a message that skipped ahead is held before the store is read; <see cref="Options.ClusterOptions.GapWait"/>'s default when not given.</param>
 /// <param name="clock">The node's clock, which the gap wait follows; the system clock when not given.</param>
-internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger, TimeProvider? clock = null, TimeSpan? gapWait = null)
+/// <param name="ephemeral">
+/// The room was ephemeral when its first member here joined: no sequencer, no store. A durable
+/// envelope that still arrives (another node that saw the room's policy before an edit) is passed
+/// on as it comes rather than gap-filled from a store this stream never read.
+/// </param>
+internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, DeliveryMetrics metrics, ILogger logger, TimeProvider? clock = null, TimeSpan? gapWait = null, bool ephemeral = false)
 {
     /// <summary>
     /// Live envelopes one member may buffer while its replay is sent; past it the member is closed
@@ -32,6 +37,9 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
     private bool _gapFillRunning;
 
     public StreamId Stream { get; } = stream;
+
+    /// <summary>Set up for an ephemeral room: never reads the store.</summary>
+    public bool Ephemeral { get; } = ephemeral;
 
     /// <summary>Completes once the stream is subscribed and its head is known.</summary>
     public TaskCompletionSource Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,6 +109,12 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
 
     public void OnDurable(Envelope envelope)
     {
+        if (Ephemeral)
+        {
+            OnEphemeral(envelope);
+            return;
+        }
+
         var needsFill = false;
         lock (_gate)
         {
@@ -142,6 +156,10 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         }
 
         metrics.Delivered(sent);
+        if (envelope.PublishedAtMs > 0 && sent > 0)
+        {
+            metrics.PublishToDeliver(Math.Max(0, _clock.GetUtcNow().ToUnixTimeMilliseconds() - envelope.PublishedAtMs) / 1000.0);
+        }
     }
 
     /// <summary>

@@ -73,10 +73,20 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     /// <paramref name="since"/> nothing is replayed and the member is live from the current head.
     /// <paramref name="beforeReplay"/> runs once the head is known and before the first replayed
     /// message is queued (it queues the <c>joined</c> or <c>connected</c> reply).
+    /// A member of an <paramref name="ephemeral"/> room is live at once: there is no head and no
+    /// replay, and neither the join nor the stream's set-up reads the store.
     /// </summary>
-    public async Task<JoinOutcome> JoinAsync(StreamSubscription subscription, long? since, Action<JoinOutcome> beforeReplay, CancellationToken cancellationToken)
+    public async Task<JoinOutcome> JoinAsync(StreamSubscription subscription, long? since, Action<JoinOutcome> beforeReplay, CancellationToken cancellationToken, bool ephemeral = false)
     {
-        var stream = await AttachAsync(subscription, cancellationToken);
+        var stream = await AttachAsync(subscription, ephemeral, cancellationToken);
+        if (ephemeral)
+        {
+            var live = new JoinOutcome(0, since is null);
+            beforeReplay(live);
+            stream.FinishReplay(subscription);
+            return live;
+        }
+
         try
         {
             // A member with nothing to catch up on is live from what this node has delivered: the
@@ -238,7 +248,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         }
     }
 
-    private async Task<LocalStream> AttachAsync(StreamSubscription subscription, CancellationToken cancellationToken)
+    private async Task<LocalStream> AttachAsync(StreamSubscription subscription, bool ephemeral, CancellationToken cancellationToken)
     {
         var key = subscription.Stream.Key;
         while (true)
@@ -250,7 +260,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 created = !_streams.TryGetValue(key, out stream!);
                 if (created)
                 {
-                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger, _clock, _gapWait);
+                    stream = new LocalStream(subscription.Stream, _gapFiller, _metrics, _logger, _clock, _gapWait, ephemeral);
                     _streams[key] = stream;
                 }
 
@@ -290,7 +300,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         {
             await _broker.SubscribeAsync(key, this, CancellationToken.None);
             subscribed = true;
-            var head = await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
+            var head = stream.Ephemeral ? default : await _store.GetHeadAsync(stream.Stream, CancellationToken.None);
             stream.Initialize(head.Head);
         }
         catch (Exception e)
@@ -365,7 +375,8 @@ internal sealed class StreamDispatcher : IEnvelopeSink
     /// </summary>
     public async Task CatchUpAllAsync()
     {
-        var streams = _streams.Values.ToList();
+        // An ephemeral room has nothing in the store to catch up to.
+        var streams = _streams.Values.Where(s => !s.Ephemeral).ToList();
         if (streams.Count == 0)
         {
             return;

@@ -42,11 +42,12 @@ public interface IMessageStore
 
     /// <summary>
     /// Deletes messages past retention, stream by stream: beyond the newest <c>MaxMessages</c>, or
-    /// older than <c>MaxAge</c>, under the policy <paramref name="policyFor"/> gives each tenant.
-    /// Heads never move backwards. Ages are measured up to <paramref name="now"/>, the node's clock,
-    /// the same clock that stamped the messages. Returns the number of messages deleted.
+    /// older than <c>MaxAge</c>, under the policy <paramref name="policyFor"/> gives each stream (its
+    /// tenant's retention, or its room policy's). Heads never move backwards. Ages are measured up to
+    /// <paramref name="now"/>, the node's clock, the same clock that stamped the messages. Returns
+    /// the number of messages deleted.
     /// </summary>
-    Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<long> TrimAsync(Func<StreamId, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>A cheap round trip for health checks; throws when the store cannot be reached.</summary>
     Task PingAsync(CancellationToken cancellationToken);

@@ -30,19 +30,19 @@ internal sealed partial class PostgresMessageStore
         DELETE FROM parley_messages m USING keep k WHERE m.stream = k.stream AND m.seq < k.keep_from
         """;
 
-    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<long> TrimAsync(Func<Tenancy.StreamId, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policyFor);
-        var policies = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
         var work = new List<(string Stream, long? MaxMessages, DateTimeOffset? Cutoff)>();
-        foreach (var (stream, tenant) in await ListStreamsAsync(cancellationToken))
+        foreach (var (stream, _) in await ListStreamsAsync(cancellationToken))
         {
-            if (!policies.TryGetValue(tenant, out var policy))
+            // A row under a key this node cannot read was not written by it: left alone.
+            if (!Tenancy.StreamId.TryParseKey(stream, out var id))
             {
-                policy = policyFor(tenant);
-                policies[tenant] = policy;
+                continue;
             }
 
+            var policy = policyFor(id!);
             if (policy.MaxMessages is not null || policy.MaxAge is not null)
             {
                 work.Add((stream, policy.MaxMessages is int max ? Math.Max(max, 0) : null, policy.MaxAge is TimeSpan age ? now - age : null));

@@ -7,7 +7,7 @@ namespace Parley.Node.Store;
 /// Applies retention every <see cref="RetentionOptions.TrimInterval"/>. A failed run is logged
 /// and retried at the next interval; trimming is never urgent, losing a run only delays it.
 /// </summary>
-internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger, Tenancy.ITenantDirectory? directory = null, TimeProvider? clock = null) : BackgroundService
+internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptions> options, StoreMetrics metrics, ILogger<RetentionTrimmer> logger, Tenancy.ITenantDirectory? directory = null, TimeProvider? clock = null, Tenancy.RoomPolicies? rooms = null) : BackgroundService
 {
     /// <summary>The node's clock: the trim interval and the messages' ages follow it.</summary>
     private TimeProvider Clock { get; } = clock ?? TimeProvider.System;
@@ -25,6 +25,25 @@ internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptio
         return new RetentionPolicy(
             maxMessages > 0 ? maxMessages : null,
             maxAge > TimeSpan.Zero ? maxAge : null);
+    }
+
+    /// <summary>
+    /// The policy of one stream: its room policy's history size and age where that policy sets them
+    /// (each on its own), else its tenant's (<see cref="PolicyFor(RetentionOptions, string, Tenancy.TenantQuotas?)"/>).
+    /// </summary>
+    public static RetentionPolicy PolicyFor(RetentionOptions options, Tenancy.StreamId stream, Tenancy.TenantQuotas? quotas, Tenancy.RoomPolicy room)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(room);
+        var tenant = PolicyFor(options, stream.Tenant, quotas);
+        if (room.MaxMessages is null && room.MaxAge is null)
+        {
+            return tenant;
+        }
+
+        return new RetentionPolicy(
+            room.MaxMessages is int max ? (max > 0 ? max : null) : tenant.MaxMessages,
+            room.MaxAge is TimeSpan age ? (age > TimeSpan.Zero ? age : null) : tenant.MaxAge);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -48,7 +67,11 @@ internal sealed class RetentionTrimmer(IMessageStore store, IOptions<ParleyOptio
     {
         try
         {
-            var deleted = await store.TrimAsync(tenant => PolicyFor(retention, tenant, directory?.Find(tenant)?.Quotas), Clock.GetUtcNow(), stoppingToken);
+            var policies = rooms ?? Tenancy.RoomPolicies.None;
+            var deleted = await store.TrimAsync(
+                stream => PolicyFor(retention, stream, directory?.Find(stream.Tenant)?.Quotas, policies.For(stream)),
+                Clock.GetUtcNow(),
+                stoppingToken);
             metrics.Trimmed(deleted);
             StoreLog.Trimmed(logger, deleted);
         }

@@ -13,19 +13,19 @@ internal sealed partial class SqliteMessageStore
     /// head. The idempotency records of deleted messages go with them: a repeat of a message id
     /// is recognised for as long as its message is retained.
     /// </summary>
-    public async Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<long> TrimAsync(Func<Tenancy.StreamId, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(policyFor);
-        var policies = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
         var work = new List<(string Stream, long Head, RetentionPolicy Policy)>();
-        foreach (var (stream, tenant, head) in await ListStreamsAsync(cancellationToken))
+        foreach (var (stream, _, head) in await ListStreamsAsync(cancellationToken))
         {
-            if (!policies.TryGetValue(tenant, out var policy))
+            // A row under a key this node cannot read was not written by it: left alone.
+            if (!Tenancy.StreamId.TryParseKey(stream, out var id))
             {
-                policy = policyFor(tenant);
-                policies[tenant] = policy;
+                continue;
             }
 
+            var policy = policyFor(id!);
             if (policy.MaxMessages is not null || policy.MaxAge is not null)
             {
                 work.Add((stream, head, policy));

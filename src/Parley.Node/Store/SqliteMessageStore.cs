@@ -21,6 +21,9 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private int _disposed;
 
+    /// <summary>The one writing connection; tests trace the statements a batch runs on it.</summary>
+    internal SqliteConnection Writer => _writer;
+
     private SqliteMessageStore(SqliteConnection writer, string readConnectionString)
     {
         _writer = writer;
@@ -184,6 +187,7 @@ internal sealed partial class SqliteMessageStore : IMessageStore, IAsyncDisposab
                 SqliteConnection.ClearPool(reader);
             }
 
+            DisposeAppendStatements();
             await _writer.DisposeAsync();
         }
         finally

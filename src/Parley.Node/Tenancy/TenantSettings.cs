@@ -2,10 +2,14 @@ namespace Parley.Node.Tenancy;
 
 /// <summary>
 /// What the tenant directory says about one tenant: its switch, its quotas, the keys its own
-/// backend signs tokens with, and its API keys. Null quotas leave the node's configured limit.
+/// backend signs tokens with, its API keys and its room policies. Null quotas leave the node's
+/// configured limit.
 /// </summary>
 public sealed record TenantSettings(string Tenant, bool Disabled, TenantQuotas Quotas, IReadOnlyList<TenantKey> Keys, IReadOnlyList<ApiKeyRecord> ApiKeys)
 {
+    /// <summary>The tenant's own room policies; each replaces the node's policy of the same prefix for this tenant. Default none.</summary>
+    public IReadOnlyList<RoomPolicy> RoomPolicies { get; init; } = [];
+
     public static TenantSettings Default(string tenant) => new(tenant, false, TenantQuotas.None, [], []);
 }
 

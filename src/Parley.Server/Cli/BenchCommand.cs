@@ -34,7 +34,7 @@ internal static class BenchCommand
     public static Command Create()
     {
         var defaults = new BenchSettings();
-        var scenario = new Argument<string>("scenario") { Description = "idle, broadcast, fanout-mix, dm, reconnect-storm or churn." };
+        var scenario = new Argument<string>("scenario") { Description = "idle, broadcast, fanout-mix, fanout-mix-ephemeral, dm, reconnect-storm or churn." };
         var target = new Option<string>("--target") { Description = "parley, bare, signalr or socketio.", DefaultValueFactory = _ => "parley" };
         var url = new Option<string[]>("--url") { Description = "WebSocket URL of the target; repeat it for several nodes (client i goes to URL i mod n). Default ws://127.0.0.1:8080/v1/ws.", DefaultValueFactory = _ => ["ws://127.0.0.1:8080/v1/ws"] };
         var connections = new Option<int>("--connections") { Description = "Connections held (for churn: clients connecting in parallel). Default 1000.", DefaultValueFactory = _ => defaults.Connections };
@@ -303,7 +303,7 @@ internal static class BenchCommand
         Load generator: run a scenario against Parley or a peer and check that every message arrived once and in order.
 
         Scenarios: idle (memory per connection, CPU while idle), broadcast (one room, N members, P publishing),
-        fanout-mix (personal room + group of 10 each), dm and reconnect-storm (Parley only), churn (connects per second).
+        fanout-mix (personal room + group of 10 each; fanout-mix-ephemeral the same in rooms named eph:…), dm and reconnect-storm (Parley only), churn (connects per second).
 
         Example: parley bench broadcast --data data --connections 2000 --publishers 4 --duration 20s
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Parley.Server.Cluster.Local;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cli;
 
@@ -39,17 +40,19 @@ internal static class ClusterCommand
             Description = "0: one redis-server. 3 to 16: a Redis Cluster of that many primaries, each with one replica, and every node given all its endpoints.",
             DefaultValueFactory = _ => 0,
         };
+        var broker = new Option<string>("--broker") { Description = "What carries the fan-out between nodes: redis (the cluster's Redis), rabbitmq or nats (a server started with the cluster; Redis still holds presence, limits and the registry).", DefaultValueFactory = _ => "redis" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Once up, print every program's log lines as they are written (as 'parley cluster logs --follow')." };
         var state = StateOption();
-        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback; Ctrl-C or 'parley cluster down' stops them all.") { nodes, port, proxy, redisShards, state, follow };
+        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback (and RabbitMQ or NATS with --broker); Ctrl-C or 'parley cluster down' stops them all.") { nodes, port, proxy, redisShards, broker, state, follow };
         up.SetAction(async (result, cancellationToken) =>
         {
             var count = result.GetValue(nodes);
             var kind = result.GetValue(proxy) switch { "nginx" => (ProxyKind?)ProxyKind.Nginx, "haproxy" => ProxyKind.Haproxy, _ => null };
             var shards = result.GetValue(redisShards);
-            if (count is < 1 or > 32 || kind is null || shards is not (0 or (>= 3 and <= 16)))
+            var brokerKind = new BrokerOptions { Kind = result.GetValue(broker) ?? "" }.ParsedKind;
+            if (count is < 1 or > 32 || kind is null || shards is not (0 or (>= 3 and <= 16)) || brokerKind is null)
             {
-                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, and --redis-shards 0 (one redis-server) or 3 to 16.");
+                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, --redis-shards 0 (one redis-server) or 3 to 16, and --broker redis, rabbitmq or nats.");
                 return 2;
             }
 
@@ -73,6 +76,7 @@ internal static class ClusterCommand
             {
                 PostgresDirectory = ClusterState.PostgresDirectoryFor(directory),
                 RedisShards = shards,
+                Broker = brokerKind.Value,
             };
             LocalCluster cluster;
             try

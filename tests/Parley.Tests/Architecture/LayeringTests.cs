@@ -100,6 +100,8 @@ public sealed class LayeringTests
         "Options.LimitsOptions", "Options.TenantLimitOverrides", "Options.StoreOptions", "Options.RetentionOptions",
         "Options.TenantRetentionOverrides", "Options.PresenceOptions", "Options.DrainOptions", "Options.DirectoryOptions",
         "Options.WebOptions", "Options.PostgresOptions", "Options.RedisOptions", "Options.ClusterOptions",
+        "Options.RoomsOptions", "Options.RoomPolicyOptions",
+        "Options.BrokerOptions", "Options.BrokerKind", "Options.RabbitMqOptions", "Options.NatsOptions",
         "Store.IMessageStore", "Store.AppendRequest", "Store.AppendResult", "Store.StoredMessage", "Store.StreamHead",
         "Store.RetentionPolicy", "Store.StoreUnavailableException", "Store.CommitOutcomeUnknownException",
         "Broker.IBroker", "Broker.IEnvelopeSink", "Broker.Envelope", "Broker.EnvelopeKind",
@@ -109,7 +111,7 @@ public sealed class LayeringTests
         "Cluster.INodeRegistry", "Cluster.NodeInfo", "Cluster.NodeStats",
         "Auth.ITokenVerifier", "Auth.TokenVerification", "Auth.TokenRefusal", "Auth.Principal", "Auth.RoomPatterns",
         "Tenancy.ITenantDirectory", "Tenancy.TenantSettings", "Tenancy.TenantQuotas", "Tenancy.TenantKey",
-        "Tenancy.ApiKeyRecord", "Tenancy.StreamId", "Tenancy.StreamKind",
+        "Tenancy.ApiKeyRecord", "Tenancy.StreamId", "Tenancy.StreamKind", "Tenancy.RoomPolicy",
     ];
 
     private static int Rank(string folder) => NodeLayers.Order.ToList().IndexOf(folder);

@@ -10,6 +10,9 @@ namespace Parley.Tests.Auth;
 
 public sealed class JwtTokenVerifierTests
 {
+    /// <summary>What verifying a valid token may allocate: its claims, principal and result (about 3 KB), with room to spare.</summary>
+    private const long MaxVerificationBytes = 4096;
+
     private readonly FakeTimeProvider _clock = new(Start);
     private readonly AuthOptions _options = new();
 
@@ -51,6 +54,27 @@ public sealed class JwtTokenVerifierTests
         Assert.True(principal.HasScope(Principal.ReadScope));
         Assert.Equal(2, principal.Scopes.Count);
         Assert.Equal(Start + TimeSpan.FromMinutes(5) + _options.ClockSkew, principal.Expires);
+    }
+
+    [Fact]
+    public async Task Verifying_a_token_allocates_little_more_than_the_principal_it_returns()
+    {
+        var verifier = DevelopmentVerifier();
+        var token = Mint(rooms: ["general", "team-*"], scopes: ["publish"]);
+        for (var i = 0; i < 3; i++)
+        {
+            // Warm: the first calls fill the pools this thread rents from.
+            Assert.NotNull((await VerifyAsync(verifier, token)).Principal);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var verification = verifier.VerifyAsync(token, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Completed on this thread, so the count above holds all of its garbage.
+        Assert.True(verification.IsCompletedSuccessfully);
+        Assert.NotNull((await verification).Principal);
+        Assert.True(allocated <= MaxVerificationBytes, $"{allocated} bytes allocated to verify one token");
     }
 
     [Fact]

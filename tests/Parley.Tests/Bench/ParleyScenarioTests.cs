@@ -35,6 +35,25 @@ public sealed class ParleyScenarioTests
     }
 
     [Fact]
+    public async Task Fanout_mix_in_ephemeral_rooms_delivers_every_message_once_in_each_publishers_order_and_commits_nothing()
+    {
+        var settings = new Dictionary<string, string?>(BenchHarness.NodeSettings)
+        {
+            ["Parley:Rooms:Policies:0:Prefix"] = Parley.Bench.Scenarios.FanoutMixScenario.EphemeralPrefix,
+            ["Parley:Rooms:Policies:0:Ephemeral"] = "true",
+        };
+        await using var node = await TestNode.StartAsync(settings);
+        using var connector = BenchHarness.Connector();
+        using var target = BenchHarness.Parley(node, connector);
+
+        var result = await BenchHarness.RunAsync("fanout-mix-ephemeral", target, connector, BenchHarness.Small(connections: 30, publishers: 3));
+
+        BenchHarness.AssertComplete(result);
+        Assert.True(result.Completeness.Received > result.Acknowledged);
+        Assert.Equal(0, await node.MetricAsync("parley_publishes_total{kind=\"durable\",source=\"ws\"}"));
+    }
+
+    [Fact]
     public async Task Direct_messages_reach_the_recipient_and_the_senders_own_copy_in_inbox_order()
     {
         await using var node = await TestNode.StartAsync(BenchHarness.NodeSettings);

@@ -314,7 +314,8 @@ public abstract class BrokerSpec : IAsyncLifetime
     protected static Envelope Message(string origin, long seq)
         => new(origin, EnvelopeKind.Durable, seq, Encoding.UTF8.GetBytes($"{{\"op\":\"msg\",\"room\":\"r\",\"seq\":{seq}}}"));
 
-    private async Task<IBroker> NodeAsync()
+    /// <summary>A node from <see cref="CreateNodeAsync"/> that the suite disposes when the test ends.</summary>
+    protected async Task<IBroker> NodeAsync()
     {
         var node = await CreateNodeAsync();
         _nodes.Add(node);

@@ -139,6 +139,15 @@ public sealed partial class ClusterUpTests : IDisposable
         return found;
     }
 
+    [Fact]
+    public async Task Cluster_up_refuses_a_broker_it_does_not_know_and_names_the_ones_it_does()
+    {
+        var (exitCode, output) = await ParleyProcess.RunAsync("cluster", "up", "--broker", "kafka", "--state", Path.Combine(Path.GetTempPath(), "parley-unused-" + Guid.NewGuid().ToString("N")));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--broker redis, rabbitmq or nats", output, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"pid (\d+)")]
     private static partial Regex Pids();
 

@@ -13,7 +13,7 @@ public sealed class HelpTests
         Assert.Equal(0, exit);
         var commands = output[(output.IndexOf("Commands:", StringComparison.Ordinal) + "Commands:".Length)..].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Equal(
-            ["serve", "token", "cluster", "login", "tenant", "user", "apikey", "auth", "bench", "soak", "help"],
+            ["serve", "token", "cluster", "login", "tenant", "user", "apikey", "auth", "bench", "soak", "health", "help"],
             commands.Select(line => line.Split(' ')[0]));
         Assert.DoesNotContain("--processes", output, StringComparison.Ordinal);
         Assert.Equal(output, (await ParleyProcess.RunAsync("--help")).Output);

@@ -160,6 +160,19 @@ public sealed class FrameReaderTests
     }
 
     [Fact]
+    public void An_ephemeral_rooms_joined_ack_and_message_read_without_a_sequence()
+    {
+        var joined = Assert.IsType<JoinedFrame>(Read("""{"op":"joined","rid":1,"room":"cursor:a","head":0,"resumed":true,"ephemeral":true}"""));
+        var ack = Assert.IsType<AckFrame>(Read("""{"op":"ack","rid":2,"room":"cursor:a","id":"c-1","ts":"2026-11-23T14:05:09.123Z"}"""));
+        var msg = Assert.IsType<MessageFrame>(Read("""{"op":"msg","room":"cursor:a","id":"c-1","from":"alice","ts":"2026-11-23T14:05:09.123Z","body":{"x":1}}"""));
+
+        Assert.True(joined.Result.Ephemeral);
+        Assert.Equal(0, ack.Result.Seq);
+        Assert.Equal(0, msg.Message.Seq);
+        Assert.True(msg.Message.Ephemeral);
+    }
+
+    [Fact]
     public void An_unknown_op_is_kept_not_refused()
     {
         Assert.Equal(new UnknownFrame(3, "typing_v2"), Read("""{"op":"typing_v2","rid":3}"""));
@@ -168,7 +181,8 @@ public sealed class FrameReaderTests
     [Theory]
     [InlineData("[1,2]")]
     [InlineData("""{"rid":1}""")]
-    [InlineData("""{"op":"ack","rid":3,"id":"x","ts":"2026-11-23T14:05:09.123Z"}""")]
+    [InlineData("""{"op":"ack","rid":3,"room":"general","seq":1,"ts":"2026-11-23T14:05:09.123Z"}""")]
+    [InlineData("""{"op":"msg","to":"bob","id":"x","from":"a","ts":"2026-11-23T14:05:09.123Z","body":1}""")]
     [InlineData("""{"op":"msg","room":"general","seq":"58","id":"x","from":"a","ts":"2026-11-23T14:05:09.123Z","body":1}""")]
     [InlineData("""{"op":"msg","room":"general","seq":58,"id":"x","from":"a","ts":"yesterday","body":1}""")]
     [InlineData("""{"op":"msg","room":"general","seq":58,"id":"x","from":"a","ts":"2026-11-23T14:05:09.123Z"}""")]

@@ -74,6 +74,7 @@ public sealed class ParleyOptionsValidatorTests
         { "heartbeat above half the ttl", "Parley:Presence:HeartbeatInterval must be positive and at most half of Ttl." },
         { "negative drain window", "Parley:Drain durations must not be negative." },
         { "negative flush timeout", "Parley:Drain durations must not be negative." },
+        { "tiny broker publish buffer", "Parley:Broker:PublishBufferBytes must be at least 64 KiB." },
     };
 
     [Theory]
@@ -91,6 +92,61 @@ public sealed class ParleyOptionsValidatorTests
         var result = new ParleyOptionsValidator().Validate(null, options);
         Assert.True(result.Failed);
         Assert.Contains(result.Failures, f => f.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("rabbitmq", "", "", "amqp://guest:guest@mq:5672/", "Parley:Broker:Kind is rabbitmq, which needs Parley:Redis:Url too: presence, connection limits, the node registry and tenant publish rates live in Redis.")]
+    [InlineData("nats", "", "", "nats://mq:4222", "Parley:Broker:Kind is nats, which needs Parley:Redis:Url too: presence, connection limits, the node registry and tenant publish rates live in Redis.")]
+    [InlineData("nats", "", "", "nats://mq:4222", "Parley:Broker:Kind is nats, which needs Parley:Postgres:ConnectionString too: a broker other than the in-process one is for cluster mode.")]
+    [InlineData("rabbitmq", "redis://cache:6379", "Host=db;Database=parley", "", "Parley:Broker:Kind is rabbitmq, which needs Parley:Broker:RabbitMq:Url (amqp://user:password@host:port/vhost).")]
+    [InlineData("nats", "redis://cache:6379", "Host=db;Database=parley", "", "Parley:Broker:Kind is nats, which needs Parley:Broker:Nats:Url (nats://host:port).")]
+    [InlineData("RabbitMQ", "redis://cache:6379", "Host=db;Database=parley", "http://mq", "Parley:Broker:RabbitMq:Url must be an amqp:// or amqps:// URL.")]
+    [InlineData("nats", "redis://cache:6379", "Host=db;Database=parley", "nats://a:4222,http://b", "Parley:Broker:Nats:Url must be one or more nats:// or tls:// URLs separated by commas.")]
+    [InlineData("kafka", "redis://cache:6379", "Host=db;Database=parley", "", "Parley:Broker:Kind must be redis, rabbitmq or nats, not 'kafka'.")]
+    public void An_incomplete_broker_configuration_is_refused_naming_what_is_missing(string kind, string redis, string postgres, string url, string message)
+    {
+        var options = new ParleyOptions();
+        options.Broker.Kind = kind;
+        options.Redis.Url = redis;
+        options.Postgres.ConnectionString = postgres;
+        options.Broker.RabbitMq.Url = url;
+        options.Broker.Nats.Url = url;
+
+        var result = Validate(options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(message, result.Failures);
+    }
+
+    [Theory]
+    [InlineData("rabbitmq")]
+    [InlineData("nats")]
+    [InlineData("Redis")]
+    public void A_complete_configuration_of_each_broker_is_valid(string kind)
+    {
+        var options = new ParleyOptions();
+        options.Broker.Kind = kind;
+        options.Redis.Url = "redis://cache:6379";
+        options.Postgres.ConnectionString = "Host=db;Database=parley";
+        options.Broker.RabbitMq.Url = "amqps://parley:secret@mq.internal:5671/parley";
+        options.Broker.Nats.Url = "nats://nats-1:4222, nats://nats-2:4222";
+
+        var result = Validate(options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public async Task A_node_refuses_to_start_with_a_broker_but_without_redis_naming_what_is_missing()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            Parley.Tests.Support.TestNode.StartAsync(new Dictionary<string, string?>
+            {
+                ["Parley:Broker:Kind"] = "nats",
+                ["Parley:Broker:Nats:Url"] = "nats://127.0.0.1:4222",
+            }));
+
+        Assert.Contains("Parley:Broker:Kind is nats, which needs Parley:Redis:Url too: presence, connection limits, the node registry and tenant publish rates live in Redis.", error.Failures);
     }
 
     [Fact]
@@ -248,6 +304,7 @@ public sealed class ParleyOptionsValidatorTests
         switch (setting)
         {
             case "node id with a slash": o.NodeId = "n/1"; break;
+            case "tiny broker publish buffer": o.Broker.PublishBufferBytes = 1024; break;
             case "zero gap wait": o.Cluster.GapWait = TimeSpan.Zero; break;
             case "gap wait as long as the head check": o.Cluster.GapWait = o.Cluster.HeadCheckInterval; break;
             case "empty data directory": o.DataDirectory = " "; break;

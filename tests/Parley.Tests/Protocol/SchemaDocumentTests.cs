@@ -27,9 +27,9 @@ public sealed class SchemaDocumentTests
     {
         [nameof(ServerFrames.Connected)] = () => [ServerFrames.Connected("c-0123456789abcdef", "n-0123456789ab", "acme", "alice", TimeSpan.FromSeconds(25), At, 14)],
         [nameof(ServerFrames.Refreshed)] = () => [ServerFrames.Refreshed("9", At), ServerFrames.Refreshed(null, At)],
-        [nameof(ServerFrames.Joined)] = () => [ServerFrames.Joined("1", "general", 57, resumed: true), ServerFrames.Joined(null, "general", 0, resumed: false)],
+        [nameof(ServerFrames.Joined)] = () => [ServerFrames.Joined("1", "general", 57, resumed: true), ServerFrames.Joined(null, "general", 0, resumed: false), ServerFrames.Joined("2", "cursor:board", 0, resumed: true, ephemeral: true)],
         [nameof(ServerFrames.Left)] = () => [ServerFrames.Left("\"r-2\"", "general"), ServerFrames.Left(null, "general", "forbidden"), ServerFrames.Left(null, "general", ErrorCodes.StoreUnavailable), ServerFrames.Left(null, "general", ErrorCodes.Internal)],
-        [nameof(ServerFrames.Ack)] = () => [ServerFrames.Ack("3", General, "c-7f3a", 58, At, duplicate: false), ServerFrames.Ack("4", BobsInbox, "c-7f3b", 15, At, duplicate: true)],
+        [nameof(ServerFrames.Ack)] = () => [ServerFrames.Ack("3", General, "c-7f3a", 58, At, duplicate: false), ServerFrames.Ack("4", BobsInbox, "c-7f3b", 15, At, duplicate: true), ServerFrames.Ack("5", StreamId.Room("acme", "cursor:board"), "c-7f3c", 0, At, duplicate: false)],
         [nameof(ServerFrames.Message)] = () =>
         [
             ServerFrames.Message(General, null, 58, "c-7f3a", "alice", At, """{"text":"hi"}"""u8),
@@ -37,6 +37,7 @@ public sealed class SchemaDocumentTests
             ServerFrames.Message(General, null, 59, "pay-1", "ak-3f1363d7996b", At, "42"u8),
             MessageFrames.Encode(BobsInbox, new StoredMessage(BobsInbox, 16, "c-7f3c", "alice", At, DirectBody.Wrap("bob", "null"u8))),
         ],
+        [nameof(ServerFrames.EphemeralMessage)] = () => [ServerFrames.EphemeralMessage("cursor:board", "c-9", "alice", At, """{"x":10}"""u8), ServerFrames.EphemeralMessage("cursor:board", "t-1", "ak-3f1363d7996b", At, "1"u8)],
         [nameof(ServerFrames.Signal)] = () => [ServerFrames.Signal("general", "alice", Encoding.UTF8.GetBytes("""{"typing":true}"""))],
         [nameof(ServerFrames.PresenceList)] = () => [ServerFrames.PresenceList("6", "general", ["alice", "carol"]), ServerFrames.PresenceList(null, "general", [])],
         [nameof(ServerFrames.PresenceChange)] = () => [ServerFrames.PresenceChange("general", ["dave"], [])],

@@ -100,7 +100,7 @@ public sealed class StreamSetupFailureTests(SharedRedisServer redis) : IClassFix
 
         public Task<IReadOnlyDictionary<StreamId, long>> GetHeadsAsync(IReadOnlyCollection<StreamId> streams, CancellationToken cancellationToken) => inner.GetHeadsAsync(streams, cancellationToken);
 
-        public Task<long> TrimAsync(Func<string, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken) => inner.TrimAsync(policyFor, now, cancellationToken);
+        public Task<long> TrimAsync(Func<StreamId, RetentionPolicy> policyFor, DateTimeOffset now, CancellationToken cancellationToken) => inner.TrimAsync(policyFor, now, cancellationToken);
 
         public Task PingAsync(CancellationToken cancellationToken) => inner.PingAsync(cancellationToken);
     }

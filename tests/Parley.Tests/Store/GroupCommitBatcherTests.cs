@@ -144,7 +144,9 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
             return number == 1 ? release.Task : Task.CompletedTask;
         };
         Store.CommitsIgnoreCancellation = true;
-        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromMilliseconds(300) });
+        // The timeout bounds every commit, the second's too: two seconds lets the first overrun
+        // (it waits for the release) while leaving the second ample time on a loaded machine.
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero, MaxBatchSize = 10, CommitTimeout = TimeSpan.FromSeconds(2) });
 
         var first = batcher.AppendAsync(Request(Room("general"), "alice", "m1"), CancellationToken.None);
         await Assert.ThrowsAsync<CommitOutcomeUnknownException>(() => Eventually.WithinAsync(first, "the first append to overrun"));

@@ -146,6 +146,26 @@ public abstract class MessageStoreSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_repeat_in_a_batch_takes_no_sequence_from_the_new_messages_beside_it()
+    {
+        var bob = User("acme", "bob");
+        var alice = User("acme", "alice");
+        await Store.AppendBatchAsync([Request(bob, "alice", "dm-1") with { Copies = [alice] }], Ct);
+
+        var results = await Store.AppendBatchAsync(
+        [
+            Request(bob, "alice", "dm-1") with { Copies = [alice] },
+            Request(bob, "alice", "dm-2") with { Copies = [alice] },
+        ], Ct);
+
+        Assert.True(results[0].Duplicate);
+        Assert.Equal(2, results[1].Seq);
+        Assert.Equal([2L], results[1].CopySeqs);
+        Assert.Equal(new StreamHead(2, 1), await Store.GetHeadAsync(bob, Ct));
+        Assert.Equal(new StreamHead(2, 1), await Store.GetHeadAsync(alice, Ct));
+    }
+
+    [Fact]
     public async Task An_id_reused_for_another_stream_is_a_conflict_naming_the_original_and_writes_nothing()
     {
         var general = Room("acme", "general");
@@ -486,14 +506,14 @@ public abstract class MessageStoreSpec : IAsyncLifetime
         var asked = new List<string>();
 
         var deleted = await Store.TrimAsync(
-            tenant =>
+            stream =>
             {
                 lock (asked)
                 {
-                    asked.Add(tenant);
+                    asked.Add(stream.Tenant);
                 }
 
-                return tenant == "acme" ? new RetentionPolicy(2, null) : new RetentionPolicy(null, null);
+                return stream.Tenant == "acme" ? new RetentionPolicy(2, null) : new RetentionPolicy(null, null);
             },
             DateTimeOffset.UtcNow,
             Ct);

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 using Parley.Node.Store;
 using Parley.Tests.Support;
 
@@ -20,6 +21,30 @@ public sealed class SqliteMessageStoreTests : MessageStoreSpec
         {
             Directory.Delete(_directory, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_batch_of_new_messages_runs_two_statements_per_message_and_two_per_stream()
+    {
+        var store = (SqliteMessageStore)Store;
+        var rooms = Enumerable.Range(0, 4).Select(i => Room("acme", $"room-{i}")).ToArray();
+        var batch = Enumerable.Range(0, 32).Select(i => Request(rooms[i % rooms.Length], "alice", $"m-{i}")).ToArray();
+        var statements = new List<string>();
+        raw.sqlite3_trace(store.Writer.Handle, (delegate_trace)((_, sql) => statements.Add(sql.utf8_to_string())), null);
+        try
+        {
+            var results = await store.AppendBatchAsync(batch, Ct);
+
+            Assert.All(results, r => Assert.False(r.Duplicate));
+        }
+        finally
+        {
+            raw.sqlite3_trace(store.Writer.Handle, (delegate_trace)null!, null);
+        }
+
+        // BEGIN and COMMIT; per message, claiming its id and inserting it; per stream, reading its head and saving it.
+        var expected = 2 + (2 * batch.Length) + (2 * rooms.Length);
+        Assert.True(statements.Count <= expected, $"{statements.Count} statements, expected at most {expected}:\n{string.Join('\n', statements)}");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Parley.Node.Auth;
+using Parley.Node.Options;
 
 namespace Parley.Server.Cluster.Local;
 
@@ -25,10 +26,20 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
     /// afresh each time). Null: a new temporary one, deleted when the cluster stops (tests).
     /// </summary>
     public string? PostgresDirectory { get; init; }
+
+    /// <summary>What carries the fan-out between the nodes. Default Redis (the cluster's redis-server); RabbitMQ or NATS start a server of their own unless <see cref="BrokerUrl"/> names one.</summary>
+    public BrokerKind Broker { get; init; } = BrokerKind.Redis;
+
+    /// <summary>
+    /// A RabbitMQ or NATS server already running, to use instead of starting one (tests share one
+    /// RabbitMQ per run, each cluster on an exchange of its own set in <see cref="Settings"/>). Null: start one.
+    /// </summary>
+    public string? BrokerUrl { get; init; }
 }
 
 /// <summary>
-/// Redis, PostgreSQL, the auth service, N Parley nodes and a proxy on loopback: what
+/// Redis, PostgreSQL, the auth service, N Parley nodes and a proxy on loopback, and RabbitMQ or
+/// NATS when the spec's broker names one: what
 /// <c>parley cluster up</c> runs and what the cluster tests start. The nodes share one HS256 development key kept in the
 /// cluster's state directory (<see cref="ClusterState"/>), so <c>parley token --data DIR</c> mints tokens every node
 /// accepts. Every program started is recorded there, so a run that was killed is cleaned up by the next one.
@@ -62,6 +73,15 @@ public sealed class LocalCluster : IAsyncDisposable
 
     /// <summary>Every redis-server process of the cluster, one or many.</summary>
     public IReadOnlyList<LocalRedis> RedisServers => RedisCluster?.Servers ?? (Redis is null ? [] : [Redis]);
+
+    /// <summary>The RabbitMQ server this cluster started (<c>--broker rabbitmq</c>), or null.</summary>
+    public LocalRabbitMq? RabbitMq { get; private set; }
+
+    /// <summary>The nats-server this cluster started (<c>--broker nats</c>), or null.</summary>
+    public LocalNats? Nats { get; private set; }
+
+    /// <summary>The URL of the RabbitMQ or NATS server the nodes use, or null with the Redis broker.</summary>
+    public string? BrokerUrl { get; private set; }
 
     public LocalPostgres Postgres { get; private set; } = null!;
 
@@ -100,6 +120,11 @@ public sealed class LocalCluster : IAsyncDisposable
 
         Executables.RequirePostgres("initdb");
         Executables.Require(spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy", spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy");
+        if (spec.BrokerUrl is null && spec.Broker != BrokerKind.Redis)
+        {
+            var program = spec.Broker == BrokerKind.RabbitMq ? "rabbitmq-server" : "nats-server";
+            Executables.Require(program, program);
+        }
 
         var cluster = new LocalCluster(spec);
         try
@@ -127,6 +152,8 @@ public sealed class LocalCluster : IAsyncDisposable
                 state.Record(cluster.Redis.Process);
                 progress?.Invoke($"redis-server   {cluster.Redis.Url}  (pid {cluster.Redis.Process.Id})");
             }
+
+            await cluster.StartBrokerAsync(progress, cancellationToken);
 
             // A server a killed run left in a named directory is stopped by LocalPostgres itself.
             cluster.Postgres = await LocalPostgres.StartAsync(spec.PostgresDirectory, cancellationToken: cancellationToken, logFile: cluster.LogFile("postgresql"));
@@ -166,6 +193,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var settings = new Dictionary<string, string>(Spec.Settings, StringComparer.Ordinal)
         {
+            ["Parley:Broker:Kind"] = Spec.Broker.ToString().ToLowerInvariant(),
             ["Parley:Redis:Url"] = RedisConfiguration,
             ["Parley:Postgres:ConnectionString"] = PostgresConnectionString,
             ["Parley:Auth:HmacSecret"] = Secret,
@@ -177,11 +205,46 @@ public sealed class LocalCluster : IAsyncDisposable
             // The reference nginx configuration serves the auth service at /auth on the app's origin.
             ["Parley:Web:AuthUrl"] = Spec.Proxy == ProxyKind.Nginx ? "/auth" : Auth.HttpUri.ToString().TrimEnd('/'),
         };
+        if (Spec.Broker == BrokerKind.RabbitMq)
+        {
+            settings["Parley:Broker:RabbitMq:Url"] = BrokerUrl!;
+        }
+        else if (Spec.Broker == BrokerKind.Nats)
+        {
+            settings["Parley:Broker:Nats:Url"] = BrokerUrl!;
+        }
+
         var node = new LocalNode(Spec.Launcher, nodeId, Ports.Free(), Path.Combine(Spec.Directory, nodeId), settings, LogFile(nodeId));
         _nodes.Add(node);
         await node.StartAsync(cancellationToken);
         State?.Record(node.Process);
         return node;
+    }
+
+    /// <summary>The RabbitMQ or NATS server the nodes need, unless the spec names one already running.</summary>
+    private async Task StartBrokerAsync(Action<string>? progress, CancellationToken cancellationToken)
+    {
+        BrokerUrl = Spec.BrokerUrl;
+        if (BrokerUrl is not null || Spec.Broker == BrokerKind.Redis)
+        {
+            return;
+        }
+
+        if (Spec.Broker == BrokerKind.RabbitMq)
+        {
+            // Its database stays with the cluster's state, so a durable exchange outlives a restart.
+            RabbitMq = await LocalRabbitMq.StartAsync(Path.Combine(Spec.Directory, "rabbitmq"), cancellationToken: cancellationToken, logFile: LogFile("rabbitmq-server"));
+            State?.Record(RabbitMq.Process);
+            BrokerUrl = RabbitMq.Url;
+            progress?.Invoke($"rabbitmq       {RabbitMq.Url}  (pid {RabbitMq.Process.Id})");
+        }
+        else
+        {
+            Nats = await LocalNats.StartAsync(cancellationToken: cancellationToken, logFile: LogFile("nats-server"));
+            State?.Record(Nats.Process);
+            BrokerUrl = Nats.Url;
+            progress?.Invoke($"nats-server    {Nats.Url}  (pid {Nats.Process.Id})");
+        }
     }
 
     /// <summary>
@@ -192,6 +255,8 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         var parts = new List<(string Name, int Port, LocalProcess? Process)>(RedisServers.Select(r => ("redis-server", r.Port, (LocalProcess?)r.Process)))
         {
+            ("rabbitmq-server", RabbitMq?.Port ?? 0, RabbitMq?.Process),
+            ("nats-server", Nats?.Port ?? 0, Nats?.Process),
             ("postgresql", Postgres.Port, Postgres.Process),
             ("auth service", Auth.Port, Auth.Process),
         };
@@ -228,6 +293,16 @@ public sealed class LocalCluster : IAsyncDisposable
         if (RedisCluster is not null)
         {
             await RedisCluster.DisposeAsync();
+        }
+
+        if (RabbitMq is not null)
+        {
+            await RabbitMq.DisposeAsync();
+        }
+
+        if (Nats is not null)
+        {
+            await Nats.DisposeAsync();
         }
 
         if (Postgres is not null)
