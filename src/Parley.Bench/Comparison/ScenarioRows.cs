@@ -3,8 +3,8 @@ namespace Parley.Bench.Comparison;
 /// <summary>
 /// The rows of each scenario's table, each read by its exact path in result.json (latencies in
 /// microseconds, memory in bytes; see Running/BenchResult.cs) and converted to the unit its name
-/// gives; peak memory and the run's CPU come from compare's server.json, the Node client's idle
-/// memory from ws-idle.json.
+/// gives; peak memory, the run's CPU and Redis's figures (<see cref="RedisRows"/>) come from
+/// compare's server.json, the Node client's idle memory from ws-idle.json.
 /// </summary>
 internal static class ScenarioRows
 {
@@ -22,6 +22,7 @@ internal static class ScenarioRows
             new("connects per second while setting up", Better.Higher, r => RunFiles.Number(r.Result, "connects_per_second")),
             new("connect time p99, ms", Better.Lower, r => RunFiles.Number(r.Result, "connect_time_us", "p99") / 1000),
             PeakMemory,
+            RedisRows.MemoryPerConnection,
         ],
         "reconnect-storm" =>
         [
@@ -50,6 +51,10 @@ internal static class ScenarioRows
             new("publish-to-deliver p99.9, ms", Better.Lower, r => Latency(r, "p999")),
             WindowCpu,
             PeakMemory,
+            RedisRows.Cpu,
+            RedisRows.CpuPerDelivery,
+            RedisRows.CpuPerPublish,
+            RedisRows.MemoryPerConnection,
         ],
     };
 

@@ -1,6 +1,9 @@
 namespace Parley.Bench.Comparison;
 
-/// <summary>What the tables call each of compare's targets; an unknown one is shown by its own name.</summary>
+/// <summary>
+/// What the tables call each of compare's targets; <c>parley-cluster-redis&lt;N&gt;</c> is the Parley
+/// pair on a Redis Cluster of N shards (<c>--redis-shards</c>); an unknown one is shown by its own name.
+/// </summary>
 internal static class TargetLabels
 {
     private static readonly Dictionary<string, string> Labels = new(StringComparer.Ordinal)
@@ -16,5 +19,11 @@ internal static class TargetLabels
         ["bare-half-peak"] = "bare Kestrel at half peak",
     };
 
-    public static string Of(string target) => Labels.GetValueOrDefault(target, target);
+    private const string OnRedisCluster = "parley-cluster-redis";
+
+    public static string Of(string target) =>
+        Labels.TryGetValue(target, out var label) ? label
+        : target.StartsWith(OnRedisCluster, StringComparison.Ordinal) && int.TryParse(target.AsSpan(OnRedisCluster.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shards)
+            ? $"Parley ×2 on a Redis Cluster of {shards} shards"
+            : target;
 }

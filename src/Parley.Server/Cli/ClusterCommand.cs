@@ -18,7 +18,10 @@ internal static class ClusterCommand
     /// <summary>Exit code of a run in which a program did not come up serving.</summary>
     public const int NotServingExitCode = 5;
 
-    public static Command Create() => new("cluster", "Run a local cluster for development: 'cluster up', 'cluster logs'.") { UpCommand(), LogsCommand() };
+    public static Command Create() => new("cluster", "Run a local cluster for development: 'cluster up', 'cluster status', 'cluster logs', 'cluster down'.")
+    {
+        UpCommand(), ClusterStatusCommand.Create(), LogsCommand(), ClusterDownCommand.Create(),
+    };
 
     /// <summary>The <c>--state</c> option: the cluster's state directory, relative to the working directory.</summary>
     public static Option<string> StateOption() => new("--state", "--dir")
@@ -32,18 +35,24 @@ internal static class ClusterCommand
         var nodes = new Option<int>("--nodes") { Description = "Number of Parley nodes.", DefaultValueFactory = _ => 3 };
         var port = new Option<int>("--port") { Description = "Port of the proxy in front of the nodes; 0 picks a free one.", DefaultValueFactory = _ => 8080 };
         var proxy = new Option<string>("--proxy") { Description = "nginx or haproxy.", DefaultValueFactory = _ => "nginx" };
+        var redisShards = new Option<int>("--redis-shards")
+        {
+            Description = "0: one redis-server. 3 to 16: a Redis Cluster of that many primaries, each with one replica, and every node given all its endpoints.",
+            DefaultValueFactory = _ => 0,
+        };
         var broker = new Option<string>("--broker") { Description = "What carries the fan-out between nodes: redis (the cluster's Redis), rabbitmq or nats (a server started with the cluster; Redis still holds presence, limits and the registry).", DefaultValueFactory = _ => "redis" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Once up, print every program's log lines as they are written (as 'parley cluster logs --follow')." };
         var state = StateOption();
-        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback (and RabbitMQ or NATS with --broker); Ctrl-C stops them all.") { nodes, port, proxy, broker, state, follow };
+        var up = new Command("up", "Start Redis, PostgreSQL, the auth service, the nodes and a proxy on loopback (and RabbitMQ or NATS with --broker); Ctrl-C or 'parley cluster down' stops them all.") { nodes, port, proxy, redisShards, broker, state, follow };
         up.SetAction(async (result, cancellationToken) =>
         {
             var count = result.GetValue(nodes);
             var kind = result.GetValue(proxy) switch { "nginx" => (ProxyKind?)ProxyKind.Nginx, "haproxy" => ProxyKind.Haproxy, _ => null };
+            var shards = result.GetValue(redisShards);
             var brokerKind = new BrokerOptions { Kind = result.GetValue(broker) ?? "" }.ParsedKind;
-            if (count is < 1 or > 32 || kind is null || brokerKind is null)
+            if (count is < 1 or > 32 || kind is null || shards is not (0 or (>= 3 and <= 16)) || brokerKind is null)
             {
-                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, and --broker redis, rabbitmq or nats.");
+                Console.Error.WriteLine("parley cluster up: --nodes must be 1 to 32, --proxy nginx or haproxy, --redis-shards 0 (one redis-server) or 3 to 16, and --broker redis, rabbitmq or nats.");
                 return 2;
             }
 
@@ -66,6 +75,7 @@ internal static class ClusterCommand
             var spec = new LocalClusterSpec(count, kind.Value, proxyPort == 0 ? Ports.Free() : proxyPort, directory, ParleyLauncher.Current())
             {
                 PostgresDirectory = ClusterState.PostgresDirectoryFor(directory),
+                RedisShards = shards,
                 Broker = brokerKind.Value,
             };
             LocalCluster cluster;
@@ -102,7 +112,9 @@ internal static class ClusterCommand
 
             await using (cluster)
             {
-                var file = new ClusterFile(cluster.Proxy.HttpUri.ToString(), cluster.Proxy.WebSocketUri.ToString(), cluster.Auth.HttpUri.ToString(), cluster.Auth.OperatorToken, Environment.ProcessId);
+                var file = new ClusterFile(
+                    cluster.Proxy.HttpUri.ToString(), cluster.Proxy.WebSocketUri.ToString(), cluster.Auth.HttpUri.ToString(), cluster.Auth.OperatorToken, Environment.ProcessId,
+                    [.. cluster.Nodes.Select(n => new ClusterFileNode(n.NodeId, n.HttpUri.ToString()))], cluster.RedisConfiguration, spec.RedisShards);
                 file.Write(directory);
                 try
                 {
@@ -141,7 +153,7 @@ internal static class ClusterCommand
         Console.WriteLine($"These are in {ClusterFile.PathIn(directory)}; parley tenant, user, apikey and login use them{(isDefault ? "" : " with" + stateOption)} when given no --auth.");
         Console.WriteLine($"Cluster up. Next: parley tenant create acme --admin root --password -{stateOption}");
         Console.WriteLine($"            or a development token: parley token {(isDefault ? "--cluster" : $"--data '{directory}'")} --tenant acme --user alice --rooms '*'");
-        Console.WriteLine("Ctrl-C stops everything.");
+        Console.WriteLine($"Ctrl-C (or 'parley cluster down{stateOption}') stops everything; 'parley cluster status{stateOption}' shows every part.");
     }
 
     private static Command LogsCommand()

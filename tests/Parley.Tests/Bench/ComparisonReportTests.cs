@@ -85,6 +85,39 @@ public sealed class ComparisonReportTests : IDisposable
     }
 
     [Fact]
+    public void A_two_node_table_reports_what_each_redis_behind_the_pairs_spent_and_one_node_tables_leave_redis_out()
+    {
+        WriteManifest(
+            "broadcast",
+            rounds: 1,
+            ("One node", "parley", ["bare"]),
+            ("Two nodes", "parley-cluster", ["parley-cluster-redis3", "socketio-cluster"]));
+        WriteRun("parley", deliveries: 200_000);
+        WriteRun("bare", deliveries: 250_000);
+
+        // 2,000,000 deliveries and 2,000 acknowledged publishes each, over 2 s of wall time and 1,000 connections.
+        WriteRun("parley-cluster", deliveries: 200_000, redis: new RedisFigures(CpuSeconds: 1.0, BaseBytes: 100_000, PeakBytes: 1_100_000));
+        WriteRun("parley-cluster-redis3", deliveries: 200_000, redis: new RedisFigures(CpuSeconds: 3.0, BaseBytes: 100_000, PeakBytes: 2_100_000));
+        WriteRun("socketio-cluster", deliveries: 200_000, redis: new RedisFigures(CpuSeconds: 0.5, BaseBytes: 100_000, PeakBytes: 600_000));
+
+        var report = ComparisonReport.Render(_directory);
+
+        Assert.Contains(
+            "| figure | Parley ×2 | Parley ×2 on a Redis Cluster of 3 shards | Socket.IO ×2 | Parley ×2 ÷ Parley ×2 on a Redis Cluster of 3 shards | Parley ×2 ÷ Socket.IO ×2 |",
+            report,
+            StringComparison.Ordinal);
+        Assert.Contains("| Redis CPU over the run, % of one core (all its processes) (lower is better) | 50 | 150 | 25 | 0.33× | 2.00× |", report, StringComparison.Ordinal);
+        Assert.Contains("| Redis CPU per 1,000 deliveries, ms (lower is better) | 0.5 | 1.5 | 0.25 | 0.33× | 2.00× |", report, StringComparison.Ordinal);
+        Assert.Contains("| Redis CPU per 1,000 acknowledged publishes, ms (lower is better) | 500 | 1500 | 250 | 0.33× | 2.00× |", report, StringComparison.Ordinal);
+        Assert.Contains(
+            "| Redis memory per connection (dataset of the primaries, peak over baseline ÷ connections), bytes (lower is better) | 1000 | 2000 | 500 | 0.50× | 2.00× |",
+            report,
+            StringComparison.Ordinal);
+        Assert.Single(report.Split('\n'), line => line.StartsWith("| Redis CPU over the run", StringComparison.Ordinal));
+        Assert.Contains("- Parley ×2 on a Redis Cluster of 3 shards: [parley-cluster-redis3/result.svg](2026-12-03-broadcast/parley-cluster-redis3/result.svg)", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_bench_report_command_writes_the_markdown_and_refuses_a_directory_without_a_manifest()
     {
         WriteManifest("broadcast", rounds: 1, ("One node", "parley", ["bare"]));
@@ -104,16 +137,34 @@ public sealed class ComparisonReportTests : IDisposable
     [Fact]
     public async Task Compare_refuses_a_repeat_count_that_is_not_a_positive_whole_number_before_starting_anything()
     {
+        var (exit, errors) = await RunCompareAsync("--repeat", "0");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--repeat must be a positive whole number", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compare_refuses_a_redis_shard_count_a_redis_cluster_cannot_have_before_starting_anything()
+    {
+        var (exit, errors) = await RunCompareAsync("--redis-shards", "0,2");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--redis-shards takes 0 or 3 to 16, not 2", errors, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Errors)> RunCompareAsync(params string[] arguments)
+    {
         var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(Path.Combine(PeersProcess.RepositoryRoot(), "bench", "compare"));
-        info.ArgumentList.Add("--repeat");
-        info.ArgumentList.Add("0");
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         using var compare = System.Diagnostics.Process.Start(info)!;
         var errors = compare.StandardError.ReadToEndAsync();
         await Eventually.WithinAsync(compare.WaitForExitAsync().ContinueWith(_ => true, TaskScheduler.Default), "bench/compare exiting", TimeSpan.FromSeconds(30));
-
-        Assert.Equal(2, compare.ExitCode);
-        Assert.Contains("--repeat must be a positive whole number", await errors, StringComparison.Ordinal);
+        return (compare.ExitCode, await errors);
     }
 
     private void WriteManifest(string scenario, int rounds, params (string Heading, string Main, string[] Others)[] sections) =>
@@ -127,19 +178,41 @@ public sealed class ComparisonReportTests : IDisposable
             sections = sections.Select(s => new { heading = s.Heading, main = s.Main, others = s.Others }),
         });
 
-    private void WriteRun(string run, double deliveries, double p99Microseconds = 100_000, long peakRssKb = 100_000, bool passed = true, string? note = null, Dictionary<string, double>? figures = null)
+    private void WriteRun(
+        string run,
+        double deliveries,
+        double p99Microseconds = 100_000,
+        long peakRssKb = 100_000,
+        bool passed = true,
+        string? note = null,
+        Dictionary<string, double>? figures = null,
+        RedisFigures? redis = null)
     {
         var directory = Path.Combine(_directory, run);
         WriteJson(Path.Combine(directory, "result.json"), new
         {
             passed,
+            deliveries = (long)(deliveries * 10),
+            acknowledged = (long)(deliveries / 1000 * 10),
             deliveries_per_second = deliveries,
             publishes_per_second = deliveries / 1000,
             latency_us = new { count = deliveries > 0 ? 10 : 0, p50 = p99Microseconds / 4, p99 = p99Microseconds, p999 = p99Microseconds * 2 },
             figures = figures ?? [],
             completeness = new { notes = note is null ? Array.Empty<string>() : [note] },
         });
-        WriteJson(Path.Combine(directory, "server.json"), new { exit = passed ? 0 : 1, peakRssKb, cpuSeconds = 1.0, wallSeconds = 2.0 });
+
+        // As compare writes it: the Redis fields are null for a run without a Redis behind it.
+        WriteJson(Path.Combine(directory, "server.json"), new
+        {
+            exit = passed ? 0 : 1,
+            connections = 1000,
+            peakRssKb,
+            cpuSeconds = 1.0,
+            wallSeconds = 2.0,
+            redisCpuSeconds = redis?.CpuSeconds,
+            redisBaseBytes = redis?.BaseBytes,
+            redisPeakBytes = redis?.PeakBytes,
+        });
     }
 
     private static void WriteJson(string path, object value)
@@ -147,4 +220,6 @@ public sealed class ComparisonReportTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(value));
     }
+
+    private sealed record RedisFigures(double CpuSeconds, long BaseBytes, long PeakBytes);
 }

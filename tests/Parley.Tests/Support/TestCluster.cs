@@ -24,9 +24,13 @@ internal static class TestCluster
         ["Logging:LogLevel:Default"] = "Warning",
     };
 
+    /// <summary>
+    /// Starts the cluster; with <paramref name="redisShards"/> (3 or more) on a Redis Cluster of that
+    /// many primaries with a replica each, whose node timeout is <see cref="RedisClusterServer.NodeTimeout"/>.
+    /// </summary>
     /// <param name="broker">What carries the fan-out; RabbitMQ and NATS need <paramref name="brokerUrl"/> or start a server of their own.</param>
     /// <param name="brokerUrl">A RabbitMQ or NATS server already running (the run's shared RabbitMQ).</param>
-    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null, BrokerKind broker = BrokerKind.Redis, string? brokerUrl = null)
+    public static Task<LocalCluster> StartAsync(int nodes = 3, ProxyKind proxy = ProxyKind.Nginx, IReadOnlyDictionary<string, string>? settings = null, int redisShards = 0, BrokerKind broker = BrokerKind.Redis, string? brokerUrl = null)
     {
         var merged = new Dictionary<string, string>(FastFailure);
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
@@ -35,7 +39,7 @@ internal static class TestCluster
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "parley-cluster-" + Guid.NewGuid().ToString("N"));
-        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true, Broker = broker, BrokerUrl = brokerUrl };
+        var spec = new LocalClusterSpec(nodes, proxy, Ports.Free(), directory, ParleyLauncher.FromDirectory(AppContext.BaseDirectory)) { Settings = merged, DeleteDirectoryOnDispose = true, RedisShards = redisShards, RedisNodeTimeout = RedisClusterServer.NodeTimeout, Broker = broker, BrokerUrl = brokerUrl };
         return LocalCluster.StartAsync(spec);
     }
 

@@ -4,8 +4,9 @@ using System.Text.Json.Serialization;
 namespace Parley.Server.Cluster.Local;
 
 /// <summary>
-/// What a running <c>parley cluster up</c> tells the other commands: where its proxy and auth
-/// service listen and its operator token. Written to <c>cluster.json</c> in the state directory
+/// What a running <c>parley cluster up</c> tells the other commands: where its proxy, auth
+/// service and nodes listen, how its nodes reach Redis, its operator token and its process id
+/// (which <c>parley cluster down</c> signals). Written to <c>cluster.json</c> in the state directory
 /// (private to the user, like the directory) once every part serves, and deleted when the run
 /// stops; the administration commands and <c>parley login</c> read it when given no address.
 /// </summary>
@@ -14,7 +15,10 @@ public sealed record ClusterFile(
     [property: JsonPropertyName("websocket_url")] string WebSocketUrl,
     [property: JsonPropertyName("auth_url")] string AuthUrl,
     [property: JsonPropertyName("operator_token")] string OperatorToken,
-    [property: JsonPropertyName("pid")] int Pid)
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("nodes")] IReadOnlyList<ClusterFileNode> Nodes,
+    [property: JsonPropertyName("redis")] string Redis,
+    [property: JsonPropertyName("redis_shards")] int RedisShards)
 {
     public const string FileName = "cluster.json";
 
@@ -42,3 +46,8 @@ public sealed record ClusterFile(
 
     public static void Delete(string stateDirectory) => File.Delete(PathIn(stateDirectory));
 }
+
+/// <summary>One node of a running local cluster, as <c>cluster.json</c> lists it.</summary>
+public sealed record ClusterFileNode(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("url")] string Url);

@@ -13,6 +13,15 @@ public sealed record LocalClusterSpec(int Nodes, ProxyKind Proxy, int ProxyPort,
     public bool DeleteDirectoryOnDispose { get; init; }
 
     /// <summary>
+    /// 0 (the default): one redis-server. 3 or more: a Redis Cluster of that many primaries, each
+    /// with one replica (<see cref="LocalRedisCluster"/>), and every node is given all its endpoints.
+    /// </summary>
+    public int RedisShards { get; init; }
+
+    /// <summary><c>cluster-node-timeout</c> of a Redis Cluster; null: <see cref="LocalRedisCluster.DefaultNodeTimeout"/>.</summary>
+    public TimeSpan? RedisNodeTimeout { get; init; }
+
+    /// <summary>
     /// PostgreSQL's directory, reused by every run that names it (its databases are created
     /// afresh each time). Null: a new temporary one, deleted when the cluster stops (tests).
     /// </summary>
@@ -53,7 +62,17 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public LocalClusterSpec Spec { get; }
 
+    /// <summary>The one redis-server; null when the cluster runs on a Redis Cluster (<see cref="RedisCluster"/>).</summary>
     public LocalRedis Redis { get; private set; } = null!;
+
+    /// <summary>The Redis Cluster when <see cref="LocalClusterSpec.RedisShards"/> asked for one; else null.</summary>
+    public LocalRedisCluster? RedisCluster { get; private set; }
+
+    /// <summary>What every node is given to reach Redis: the one server's URL, or every endpoint of the Redis Cluster.</summary>
+    public string RedisConfiguration => RedisCluster?.ConnectionString ?? Redis.Url;
+
+    /// <summary>Every redis-server process of the cluster, one or many.</summary>
+    public IReadOnlyList<LocalRedis> RedisServers => RedisCluster?.Servers ?? (Redis is null ? [] : [Redis]);
 
     /// <summary>The RabbitMQ server this cluster started (<c>--broker rabbitmq</c>), or null.</summary>
     public LocalRabbitMq? RabbitMq { get; private set; }
@@ -94,6 +113,11 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         // Fail before starting anything when a program is missing.
         Executables.Require("redis-server", "redis-server");
+        if (spec.RedisShards > 0)
+        {
+            Executables.Require("redis-cli", "redis-tools");
+        }
+
         Executables.RequirePostgres("initdb");
         Executables.Require(spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy", spec.Proxy == ProxyKind.Nginx ? "nginx" : "haproxy");
         if (spec.BrokerUrl is null && spec.Broker != BrokerKind.Redis)
@@ -109,9 +133,26 @@ public sealed class LocalCluster : IAsyncDisposable
             cluster.Secret = DevelopmentKey.LoadOrCreate(spec.Directory);
             Directory.CreateDirectory(cluster.LogDirectory);
             progress?.Invoke($"Logs in {cluster.LogDirectory} (one file per program; 'parley cluster logs --follow' prints them as they grow).");
-            cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken, logFile: cluster.LogFile("redis-server"));
-            state.Record(cluster.Redis.Process);
-            progress?.Invoke($"redis-server   {cluster.Redis.Url}  (pid {cluster.Redis.Process.Id})");
+            if (spec.RedisShards > 0)
+            {
+                cluster.RedisCluster = await LocalRedisCluster.StartAsync(
+                    spec.RedisShards, Path.Combine(spec.Directory, "redis-cluster"), spec.RedisNodeTimeout, cluster.LogDirectory, s => state.Record(s.Process), cancellationToken);
+                progress?.Invoke($"redis cluster  {spec.RedisShards} primaries + {spec.RedisShards * LocalRedisCluster.ReplicasPerShard} replicas: {cluster.RedisCluster.ConnectionString}");
+                var roles = await cluster.RedisCluster.NodesAsync(cancellationToken);
+                for (var i = 0; i < cluster.RedisCluster.Servers.Count; i++)
+                {
+                    var server = cluster.RedisCluster.Servers[i];
+                    var role = roles.Single(n => n.Port == server.Port).IsPrimary ? "primary" : "replica";
+                    progress?.Invoke($"{"redis-" + (i + 1),-14} {server.Host}:{server.Port} {role}  (pid {server.Process.Id})");
+                }
+            }
+            else
+            {
+                cluster.Redis = await LocalRedis.StartAsync(cancellationToken: cancellationToken, logFile: cluster.LogFile("redis-server"));
+                state.Record(cluster.Redis.Process);
+                progress?.Invoke($"redis-server   {cluster.Redis.Url}  (pid {cluster.Redis.Process.Id})");
+            }
+
             await cluster.StartBrokerAsync(progress, cancellationToken);
 
             // A server a killed run left in a named directory is stopped by LocalPostgres itself.
@@ -153,7 +194,7 @@ public sealed class LocalCluster : IAsyncDisposable
         var settings = new Dictionary<string, string>(Spec.Settings, StringComparer.Ordinal)
         {
             ["Parley:Broker:Kind"] = Spec.Broker.ToString().ToLowerInvariant(),
-            ["Parley:Redis:Url"] = Redis.Url,
+            ["Parley:Redis:Url"] = RedisConfiguration,
             ["Parley:Postgres:ConnectionString"] = PostgresConnectionString,
             ["Parley:Auth:HmacSecret"] = Secret,
             ["Parley:Auth:DisableDevelopmentKey"] = "true",
@@ -212,9 +253,8 @@ public sealed class LocalCluster : IAsyncDisposable
     /// </summary>
     private async Task EnsureRunningAsync()
     {
-        var parts = new List<(string Name, int Port, LocalProcess? Process)>
+        var parts = new List<(string Name, int Port, LocalProcess? Process)>(RedisServers.Select(r => ("redis-server", r.Port, (LocalProcess?)r.Process)))
         {
-            ("redis-server", Redis.Port, Redis.Process),
             ("rabbitmq-server", RabbitMq?.Port ?? 0, RabbitMq?.Process),
             ("nats-server", Nats?.Port ?? 0, Nats?.Process),
             ("postgresql", Postgres.Port, Postgres.Process),
@@ -248,6 +288,11 @@ public sealed class LocalCluster : IAsyncDisposable
         if (Redis is not null)
         {
             await Redis.DisposeAsync();
+        }
+
+        if (RedisCluster is not null)
+        {
+            await RedisCluster.DisposeAsync();
         }
 
         if (RabbitMq is not null)

@@ -10,14 +10,16 @@ public sealed class LocalRedis : IAsyncDisposable
     private readonly string? _password;
     private readonly IReadOnlyList<string> _extraArguments;
     private readonly string? _logFile;
+    private readonly string _directory;
     private LocalProcess? _process;
 
-    private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments, string? logFile)
+    private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments, string? logFile, string? directory)
     {
         Port = port;
         _password = password;
         _extraArguments = extraArguments;
         _logFile = logFile;
+        _directory = directory ?? Path.GetTempPath();
     }
 
     public string Host => "127.0.0.1";
@@ -34,11 +36,13 @@ public sealed class LocalRedis : IAsyncDisposable
     /// <summary>
     /// Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a
     /// password and further <c>redis-server</c> arguments (ACL users, for example), its output
-    /// appended to <paramref name="logFile"/> when given.
+    /// appended to <paramref name="logFile"/> when given. Its working directory is
+    /// <paramref name="directory"/> (the system's temporary directory when null): a cluster
+    /// node keeps its <c>nodes.conf</c> there, so a restart rejoins with the same identity.
     /// </summary>
-    public static async Task<LocalRedis> StartAsync(string? password = null, IReadOnlyList<string>? extraArguments = null, int? port = null, CancellationToken cancellationToken = default, string? logFile = null)
+    public static async Task<LocalRedis> StartAsync(string? password = null, IReadOnlyList<string>? extraArguments = null, int? port = null, CancellationToken cancellationToken = default, string? logFile = null, string? directory = null)
     {
-        var redis = new LocalRedis(port ?? Ports.Free(), password, extraArguments ?? [], logFile);
+        var redis = new LocalRedis(port ?? Ports.Free(), password, extraArguments ?? [], logFile, directory);
         try
         {
             await redis.StartAgainAsync(cancellationToken);
@@ -67,7 +71,7 @@ public sealed class LocalRedis : IAsyncDisposable
             "--appendonly", "no",
             "--daemonize", "no",
             "--protected-mode", "yes",
-            "--dir", Path.GetTempPath(),
+            "--dir", _directory,
         };
         if (_password is not null)
         {
