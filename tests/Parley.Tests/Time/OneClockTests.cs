@@ -21,6 +21,8 @@ public sealed partial class OneClockTests
         ["Parley.Server/Cluster/Local/Serving.cs"] = "the local-cluster launcher waits for real nodes to serve",
         ["Parley.Server/Cluster/Local/ClusterState.cs"] = "the local-cluster launcher waits for leftover real processes to exit",
         ["Parley.Server/Cluster/Local/LocalRabbitMq.cs"] = "the local-cluster launcher waits for a real RabbitMQ server to start",
+        ["Parley.Server/Cluster/Local/LocalRedisCluster.cs"] = "the local-cluster launcher waits for real redis-servers to agree on their cluster",
+        ["Parley.Server/Cli/ClusterDownCommand.cs"] = "waits for a real `cluster up` process to stop",
     };
 
     private static readonly string[] Projects = ["Parley.Node", "Parley.Server"];
