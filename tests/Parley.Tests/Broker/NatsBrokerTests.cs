@@ -111,37 +111,6 @@ public sealed class NatsBrokerTests(SharedNatsServer nats) : BrokerSpec, IClassF
         await Eventually.TrueAsync(() => publishes.All(p => p.IsCompleted), "every publish is written or refused once the server is back", TimeSpan.FromSeconds(30));
     }
 
-    [Fact]
-    public async Task Topics_whose_names_hold_dots_and_wildcards_never_reach_each_other()
-    {
-        var (a, b) = (await NodeAsync(), await NodeAsync());
-        string[] topics = ["t/x.y/r/z", "t/x/r/y.z", "t/x/r/*", "t/x/r/>", "t/x/r/y%2Ez"];
-        var sinks = topics.Select(_ => new RecordingSink()).ToArray();
-        for (var i = 0; i < topics.Length; i++)
-        {
-            await b.SubscribeAsync(Topic(topics[i]), sinks[i], default);
-        }
-
-        for (var i = 0; i < topics.Length; i++)
-        {
-            await a.PublishAsync(Topic(topics[i]), Message("n-a", i + 1), default);
-        }
-
-        for (var i = 0; i < topics.Length; i++)
-        {
-            await sinks[i].WaitForAsync(1, $"topic {topics[i]} delivered");
-        }
-
-        // A last publish to the first topic: in order, it follows anything misrouted before it.
-        await a.PublishAsync(Topic(topics[0]), Message("n-a", 100), default);
-        await sinks[0].WaitForAsync(2, "the last publish arrived");
-        Assert.Equal([1L, 100L], sinks[0].Envelopes.Select(e => e.Seq));
-        for (var i = 1; i < topics.Length; i++)
-        {
-            Assert.Equal(i + 1, Assert.Single(sinks[i].Envelopes).Seq);
-        }
-    }
-
     protected override async Task<IBroker> CreateNodeAsync() => await ConnectAsync(nats.Server.Url, owned: false);
 
     private async Task<NatsBroker> ConnectAsync(string url, bool owned = true, long publishBufferBytes = 16 * 1024 * 1024)
