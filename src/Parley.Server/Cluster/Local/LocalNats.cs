@@ -8,12 +8,12 @@ namespace Parley.Server.Cluster.Local;
 /// for <c>parley cluster up --broker nats</c> and the tests. It starts in milliseconds, keeps
 /// nothing, and can be stopped and started again on the same port.
 /// </summary>
-public sealed class LocalNats : IAsyncDisposable
+public sealed class LocalNats : LocalServerProcess
 {
     private readonly string? _logFile;
-    private LocalProcess? _process;
 
     private LocalNats(int port, string? logFile)
+        : base("nats-server")
     {
         Port = port;
         _logFile = logFile;
@@ -22,10 +22,6 @@ public sealed class LocalNats : IAsyncDisposable
     public int Port { get; }
 
     public string Url => $"nats://127.0.0.1:{Port}";
-
-    public bool IsRunning => _process is { HasExited: false };
-
-    public LocalProcess Process => _process ?? throw new InvalidOperationException("nats-server is not running.");
 
     public static async Task<LocalNats> StartAsync(int? port = null, CancellationToken cancellationToken = default, string? logFile = null)
     {
@@ -42,55 +38,15 @@ public sealed class LocalNats : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server (again) on the same port and waits until it greets a client on its own socket.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    protected override LocalProcess Launch()
     {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-
         var arguments = new[] { "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        _process = LocalProcess.Start("nats-server", Executables.Require("nats-server", "nats-server"), arguments, logFile: _logFile);
-        await Serving.WaitAsync("nats-server", _process, Port, GreetsAsync, TimeSpan.FromSeconds(20), cancellationToken);
+        return LocalProcess.Start("nats-server", Executables.Require("nats-server", "nats-server"), arguments, logFile: _logFile);
     }
 
-    /// <summary>Kills the server with SIGKILL: what a crash looks like to clients.</summary>
-    public async Task StopAsync()
-    {
-        if (_process is not null)
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-
-            await _process.DisposeAsync();
-            _process = null;
-        }
-    }
-
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
-    {
-        await StopAsync();
-        await StartAgainAsync(cancellationToken);
-    }
-
-    /// <summary>SIGSTOP: the server holds its connections but reads and answers nothing until <see cref="Resume"/>.</summary>
-    public void Pause() => Process.Pause();
-
-    public void Resume() => Process.Resume();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { HasExited: false })
-        {
-            Resume();
-        }
-
-        await StopAsync();
-    }
+    /// <summary>Waits until the server greets a client on its own socket.</summary>
+    protected override Task WaitUntilServingAsync(LocalProcess process, CancellationToken cancellationToken)
+        => Serving.WaitAsync("nats-server", process, Port, GreetsAsync, TimeSpan.FromSeconds(20), cancellationToken);
 
     public override string ToString() => $"nats-server on 127.0.0.1:{Port}";
 

@@ -5,15 +5,15 @@ namespace Parley.Server.Cluster.Local;
 /// Redis that cannot be lost). It can be stopped, started again on the same port, and paused with
 /// SIGSTOP, for fault tests. Used by <c>parley cluster up</c> and by the tests that need Redis.
 /// </summary>
-public sealed class LocalRedis : IAsyncDisposable
+public sealed class LocalRedis : LocalServerProcess
 {
     private readonly string? _password;
     private readonly IReadOnlyList<string> _extraArguments;
     private readonly string? _logFile;
     private readonly string _directory;
-    private LocalProcess? _process;
 
     private LocalRedis(int port, string? password, IReadOnlyList<string> extraArguments, string? logFile, string? directory)
+        : base("redis-server")
     {
         Port = port;
         _password = password;
@@ -26,12 +26,8 @@ public sealed class LocalRedis : IAsyncDisposable
 
     public int Port { get; private set; }
 
-    public bool IsRunning => _process is { HasExited: false };
-
     /// <summary>The <c>redis://</c> URL of the server, with the password when one is set.</summary>
     public string Url => _password is null ? $"redis://127.0.0.1:{Port}" : $"redis://:{Uri.EscapeDataString(_password)}@127.0.0.1:{Port}";
-
-    public LocalProcess Process => _process ?? throw new InvalidOperationException("redis-server is not running.");
 
     /// <summary>
     /// Starts redis-server on <paramref name="port"/> (a free one when null), optionally with a
@@ -55,14 +51,9 @@ public sealed class LocalRedis : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server (again) on the same port and waits until it answers PING on its own socket; it comes back empty.</summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    /// <summary>Starts redis-server on its port; it comes back empty, having kept nothing.</summary>
+    protected override LocalProcess Launch()
     {
-        if (_process is { HasExited: false })
-        {
-            return;
-        }
-
         var arguments = new List<string>
         {
             "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -80,41 +71,12 @@ public sealed class LocalRedis : IAsyncDisposable
 
         arguments.AddRange(_extraArguments);
 
-        _process = LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments, logFile: _logFile);
-        await Serving.WaitAsync("redis-server", _process, Port, PingAsync, TimeSpan.FromSeconds(20), cancellationToken);
+        return LocalProcess.Start("redis-server", Executables.Require("redis-server", "redis-server"), arguments, logFile: _logFile);
     }
 
-    /// <summary>
-    /// Kills the server with SIGKILL (no shutdown: what a crash looks like to clients). A paused
-    /// server dies without running again, so commands it had not answered are never answered.
-    /// </summary>
-    public async Task StopAsync()
-    {
-        if (_process is not null)
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
-            }
-
-            await _process.DisposeAsync();
-            _process = null;
-        }
-    }
-
-    public async Task RestartAsync(CancellationToken cancellationToken = default)
-    {
-        await StopAsync();
-        await StartAgainAsync(cancellationToken);
-    }
-
-    /// <summary>SIGSTOP: the server holds its connections but answers nothing until <see cref="Resume"/>.</summary>
-    public void Pause() => Process.Pause();
-
-    public void Resume() => Process.Resume();
-
-    public async ValueTask DisposeAsync() => await StopAsync();
+    /// <summary>Waits until the server answers PING on its own socket.</summary>
+    protected override Task WaitUntilServingAsync(LocalProcess process, CancellationToken cancellationToken)
+        => Serving.WaitAsync("redis-server", process, Port, PingAsync, TimeSpan.FromSeconds(20), cancellationToken);
 
     /// <summary>Null when the server answers PING (or asks for a password first: it is serving either way).</summary>
     private async Task<string?> PingAsync(CancellationToken cancellationToken)
