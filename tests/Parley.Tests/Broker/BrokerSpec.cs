@@ -186,6 +186,9 @@ public abstract class BrokerSpec : IAsyncLifetime
 
         await b.UnsubscribeAsync(topic, default);
         await a.PublishAsync(topic, Message("n-a", 1), default);
+        // A broker may send publishes from an outbox after PublishAsync returns: once node c has
+        // the first, the server has routed it, and b's old subscription would have had it too.
+        await stillSubscribed.WaitForAsync(1, "node c received the first publish");
 
         // Subscribing again shows where the first publish went: in order, it would precede the second.
         await b.SubscribeAsync(topic, after, default);
