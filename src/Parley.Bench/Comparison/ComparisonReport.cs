@@ -13,6 +13,19 @@ internal static class ComparisonReport
 {
     public static string Render(string directory)
     {
+        var (manifest, folder, runs) = Load(directory);
+        return Render(manifest, folder, runs);
+    }
+
+    /// <summary>The ratio picture of <paramref name="directory"/> (see <see cref="RatioPicture"/>), or null when no figure has a ratio.</summary>
+    public static string? Picture(string directory)
+    {
+        var (manifest, _, runs) = Load(directory);
+        return RatioPicture.Render(manifest, RatioPicture.Rows(manifest, runs));
+    }
+
+    private static (ComparisonManifest Manifest, string Folder, Dictionary<string, RunFiles[]> Runs) Load(string directory)
+    {
         var manifest = ComparisonManifest.Read(directory);
         var runs = new Dictionary<string, RunFiles[]>(StringComparer.Ordinal);
         foreach (var target in manifest.Sections.SelectMany(s => s.Others.Prepend(s.Main)).Distinct(StringComparer.Ordinal))
@@ -20,7 +33,7 @@ internal static class ComparisonReport
             runs[target] = [.. Enumerable.Range(1, manifest.Rounds).Select(round => RunFiles.Read(Path.Combine(directory, ComparisonManifest.RunDirectory(target, round, manifest.Rounds))))];
         }
 
-        return Render(manifest, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))), runs);
+        return (manifest, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))), runs);
     }
 
     /// <summary>The report for <paramref name="runs"/> (per target, indexed by round); <paramref name="folder"/> is the results directory's own name, for links.</summary>
@@ -169,6 +182,11 @@ internal static class ComparisonReport
     private static void WritePictures(StringBuilder text, ComparisonManifest manifest, string folder, IReadOnlyDictionary<string, RunFiles[]> runs)
     {
         text.Append("## Pictures\n\n");
+        if (RatioPicture.Rows(manifest, runs).Count > 0)
+        {
+            text.Append($"- every ratio, with its range over the rounds: [{folder}.svg]({folder}.svg)\n");
+        }
+
         foreach (var target in runs.Keys.Order(StringComparer.Ordinal))
         {
             for (var round = 1; round <= manifest.Rounds; round++)
@@ -187,6 +205,7 @@ internal static class ComparisonReport
 
     private static RunFiles[] Runs(IReadOnlyDictionary<string, RunFiles[]> runs, string target) => runs.TryGetValue(target, out var list) ? list : [];
 
-    private static List<double?> Values(IReadOnlyDictionary<string, RunFiles[]> runs, string target, FigureRow row) =>
+    /// <summary>A figure's value in every round of <paramref name="target"/> (null where the round has none).</summary>
+    internal static List<double?> Values(IReadOnlyDictionary<string, RunFiles[]> runs, string target, FigureRow row) =>
         [.. Runs(runs, target).Select(run => run.Exists ? row.Read(run) : null)];
 }

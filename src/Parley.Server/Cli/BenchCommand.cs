@@ -253,7 +253,7 @@ internal static class BenchCommand
     private static Command ReportCommand()
     {
         var directory = new Argument<string>("directory") { Description = "A results directory written by bench/compare: report.json and one directory per run." };
-        var output = new Option<string?>("--out") { Description = "Write the markdown to this file instead of standard output." };
+        var output = new Option<string?>("--out") { Description = "Write the markdown to this file instead of standard output, and the picture of every ratio beside it (the same name, ending .svg)." };
         var report = new Command("report", "Render the table of a bench/compare results directory: every figure's median and range over its rounds, and Parley ÷ peer.") { directory, output };
         report.SetAction(result =>
         {
@@ -263,6 +263,10 @@ internal static class BenchCommand
                 if (result.GetValue(output) is { } file)
                 {
                     File.WriteAllText(file, text);
+                    if (ComparisonReport.Picture(result.GetValue(directory)!) is { } picture)
+                    {
+                        File.WriteAllText(Path.ChangeExtension(file, ".svg"), picture);
+                    }
                 }
                 else
                 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Xml.Linq;
 using Parley.Bench.Comparison;
 using Parley.Tests.Support;
 
@@ -118,6 +119,34 @@ public sealed class ComparisonReportTests : IDisposable
     }
 
     [Fact]
+    public void The_ratio_picture_marks_each_ratio_of_medians_with_its_round_range_and_colours_it_by_parleys_better_side()
+    {
+        WriteManifest("broadcast", rounds: 3, ("One node", "parley", ["bare"]));
+        WriteRun("parley-1", deliveries: 700_000, p99Microseconds: 100_000);
+        WriteRun("parley-2", deliveries: 760_000, p99Microseconds: 120_000);
+        WriteRun("parley-3", deliveries: 800_000, p99Microseconds: 110_000);
+        WriteRun("bare-1", deliveries: 1_000_000, p99Microseconds: 200_000);
+        WriteRun("bare-2", deliveries: 800_000, p99Microseconds: 200_000);
+        WriteRun("bare-3", deliveries: 900_000, p99Microseconds: 200_000);
+
+        var picture = XDocument.Parse(ComparisonReport.Picture(_directory)!);
+        var report = ComparisonReport.Render(_directory);
+
+        XNamespace svg = "http://www.w3.org/2000/svg";
+        var dots = picture.Descendants(svg + "circle").ToList();
+        var deliveries = Assert.Single(dots, d => d.Element(svg + "title")!.Value.StartsWith("deliveries per second: Parley ÷ bare Kestrel", StringComparison.Ordinal));
+        var p99 = Assert.Single(dots, d => d.Element(svg + "title")!.Value.StartsWith("publish-to-deliver p99, ms: Parley ÷ bare Kestrel", StringComparison.Ordinal));
+
+        // 760000 ÷ 900000 = 0.84, per round 0.70, 0.95, 0.89: below 1× on a higher-is-better figure.
+        Assert.EndsWith("0.84× (0.70–0.95)", deliveries.Element(svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.Equal("#d2691e", deliveries.Attribute("fill")!.Value);
+        // 110 ÷ 200 = 0.55 on a lower-is-better figure: Parley's side.
+        Assert.EndsWith("0.55× (0.50–0.60)", p99.Element(svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.Equal("#2e8b57", p99.Attribute("fill")!.Value);
+        Assert.Contains("- every ratio, with its range over the rounds: [2026-12-03-broadcast.svg](2026-12-03-broadcast.svg)", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_bench_report_command_writes_the_markdown_and_refuses_a_directory_without_a_manifest()
     {
         WriteManifest("broadcast", rounds: 1, ("One node", "parley", ["bare"]));
@@ -130,6 +159,7 @@ public sealed class ComparisonReportTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("| deliveries per second (higher is better) | 900 | 1000 | 0.90× |", await File.ReadAllTextAsync(output), StringComparison.Ordinal);
+        Assert.Contains("0.90×", await File.ReadAllTextAsync(Path.ChangeExtension(output, ".svg")), StringComparison.Ordinal);
         Assert.Equal(1, missingExit);
         Assert.Contains("report.json", missingOutput, StringComparison.Ordinal);
     }
