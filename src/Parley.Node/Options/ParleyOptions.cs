@@ -231,6 +231,14 @@ public sealed class StoreOptions
 
     /// <summary>How long one commit may take before it fails with <c>store_unavailable</c>. Default 5 s.</summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Embedded mode: how long the node keeps a stream (its sequencer and its in-process
+    /// subscription) after its last member here has left, so a member that comes back (a
+    /// reconnect, a reload) rejoins from memory instead of reading the stream's head from SQLite.
+    /// Default 10 s, as <see cref="ClusterOptions.TopicLinger"/> in cluster mode; zero lets go at once.
+    /// </summary>
+    public TimeSpan StreamLinger { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>How long messages are kept. Trimming never moves a stream's head backwards.</summary>

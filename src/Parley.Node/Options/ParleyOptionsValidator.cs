@@ -82,6 +82,7 @@ public sealed class ParleyOptionsValidator(IConfiguration? parleySection = null)
         Require(store.BatchWindow >= TimeSpan.Zero && store.BatchWindow <= TimeSpan.FromMilliseconds(100), "Parley:Store:BatchWindow must be between 0 and 100 ms.");
         Require(store.MaxBatchSize is >= 1 and <= 10_000, "Parley:Store:MaxBatchSize must be between 1 and 10000.");
         Require(store.CommitTimeout > TimeSpan.Zero, "Parley:Store:CommitTimeout must be positive.");
+        Require(store.StreamLinger >= TimeSpan.Zero, "Parley:Store:StreamLinger must be zero or positive.");
 
         var postgres = options.Postgres;
         Require(postgres.ConnectionStringParses(), "Parley:Postgres:ConnectionString is not a valid connection string.");

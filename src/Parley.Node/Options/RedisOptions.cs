@@ -29,7 +29,7 @@ public sealed class ClusterOptions
     /// How long a node keeps a stream's topic subscribed after its last member here has left. A
     /// member coming back within it (a reconnect, a page reload, a storm of them after a network
     /// blip) rejoins a stream that is subscribed and knows its head: no SUBSCRIBE, no store read.
-    /// Default 10 s; zero unsubscribes at once. Embedded mode never lingers (its broker is in-process).
+    /// Default 10 s; zero unsubscribes at once. Embedded mode's counterpart is <see cref="StoreOptions.StreamLinger"/>.
     /// </summary>
     public TimeSpan TopicLinger { get; set; } = TimeSpan.FromSeconds(10);
 

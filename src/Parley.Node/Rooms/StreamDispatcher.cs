@@ -9,8 +9,9 @@ namespace Parley.Node.Rooms;
 
 /// <summary>
 /// The streams with members on this node. A stream's broker topic is subscribed while it has at
-/// least one member here, and in cluster mode for <see cref="Options.ClusterOptions.TopicLinger"/>
-/// after the last one left (a member returning in that time finds it ready), and not otherwise. Envelopes from the broker and from this node's own
+/// least one member here, and for a linger after the last one left (<see cref="Options.ClusterOptions.TopicLinger"/>
+/// in cluster mode, <see cref="Options.StoreOptions.StreamLinger"/> in embedded mode): a member
+/// returning in that time finds the stream ready, its head known without a store read. Envelopes from the broker and from this node's own
 /// publishes meet here and go through each stream's sequencer; the node's own echo from the broker
 /// is ignored (its local delivery already happened).
 /// Lock order: the dispatcher's gate, then a stream's gate; subscription changes of one topic are
@@ -50,7 +51,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         _clock = clock ?? TimeProvider.System;
         var settings = options?.Value;
         _gapWait = settings?.Cluster.GapWait ?? Options.ClusterOptions.DefaultGapWait;
-        _linger = settings is { IsCluster: true } ? settings.Cluster.TopicLinger : TimeSpan.Zero;
+        _linger = settings is null ? TimeSpan.Zero : settings.IsCluster ? settings.Cluster.TopicLinger : settings.Store.StreamLinger;
         _broker = broker;
         _store = store;
         _gapFiller = new StoreGapFiller(store);

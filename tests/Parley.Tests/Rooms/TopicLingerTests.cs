@@ -14,8 +14,9 @@ using Parley.Tests.Support;
 namespace Parley.Tests.Rooms;
 
 /// <summary>
-/// In cluster mode a stream's topic stays subscribed for a while after its last member on the node
-/// leaves, so a member coming back costs no SUBSCRIBE and no store read; embedded mode lets go at once.
+/// A stream's topic stays subscribed for a while after its last member on the node leaves, so a
+/// member coming back costs no SUBSCRIBE and no store read: <c>Cluster:TopicLinger</c> in cluster
+/// mode, <c>Store:StreamLinger</c> in embedded mode.
 /// </summary>
 public sealed class TopicLingerTests : IAsyncLifetime
 {
@@ -61,6 +62,10 @@ public sealed class TopicLingerTests : IAsyncLifetime
         return new StreamDispatcher(_broker, _store, node, _metrics, NullLogger<StreamDispatcher>.Instance, options is null ? null : Microsoft.Extensions.Options.Options.Create(options));
     }
 
+    /// <summary>A dispatcher as an embedded node builds it: default options, no Redis and no PostgreSQL.</summary>
+    private StreamDispatcher EmbeddedDispatcher(ParleyOptions options)
+        => new(_broker, _store, new NodeIdentity("n-test", DateTimeOffset.UtcNow, NodeMode.Embedded), _metrics, NullLogger<StreamDispatcher>.Instance, Microsoft.Extensions.Options.Options.Create(options));
+
     private Task JoinAsync(StreamDispatcher dispatcher, StreamSubscription member)
         => dispatcher.JoinAsync(member, since: null, _ => { }, CancellationToken.None);
 
@@ -99,6 +104,37 @@ public sealed class TopicLingerTests : IAsyncLifetime
         await JoinAsync(dispatcher, new StreamSubscription(_connection, Room));
         Assert.Equal(2, _broker.Subscribes);
         Assert.True(dispatcher.HasMembers(Room));
+    }
+
+    [Fact]
+    public async Task An_embedded_node_keeps_a_left_stream_so_a_returning_member_costs_no_subscribe_and_no_store_read()
+    {
+        var dispatcher = EmbeddedDispatcher(new ParleyOptions());
+        var member = new StreamSubscription(_connection, Room);
+        await JoinAsync(dispatcher, member);
+        await dispatcher.LeaveAsync(member);
+
+        Assert.Equal(0, _broker.Unsubscribes);
+        Assert.Equal(1, dispatcher.StreamCount);
+
+        // The stream's set-up (a SUBSCRIBE, then the head read from SQLite) ran once, for the first join.
+        await JoinAsync(dispatcher, new StreamSubscription(_connection, Room));
+        Assert.Equal(1, _broker.Subscribes);
+        Assert.True(dispatcher.HasMembers(Room));
+    }
+
+    [Fact]
+    public async Task An_embedded_node_with_no_stream_linger_unsubscribes_when_the_last_member_leaves()
+    {
+        var options = new ParleyOptions();
+        options.Store.StreamLinger = TimeSpan.Zero;
+        var dispatcher = EmbeddedDispatcher(options);
+        var member = new StreamSubscription(_connection, Room);
+        await JoinAsync(dispatcher, member);
+        await dispatcher.LeaveAsync(member);
+
+        Assert.Equal(1, _broker.Unsubscribes);
+        Assert.Equal(0, dispatcher.StreamCount);
     }
 
     [Fact]
