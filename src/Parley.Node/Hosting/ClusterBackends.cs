@@ -66,7 +66,7 @@ internal static class ClusterBackends
                 services.AddSingleton<IBroker>(_ => nats);
                 break;
             default:
-                services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>()));
+                services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>(), broker.DeliveryBufferBytes));
                 break;
         }
     }
