@@ -62,7 +62,7 @@ internal static class ClusterBackends
                 services.AddSingleton<IBroker>(_ => rabbit);
                 break;
             case BrokerKind.Nats:
-                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken);
+                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken, broker.DeliveryBufferBytes);
                 services.AddSingleton<IBroker>(_ => nats);
                 break;
             default:

@@ -104,8 +104,10 @@ public sealed class NatsOptions
     public string SubjectPrefix { get; set; } = "parley";
 
     /// <summary>
-    /// Messages a subscription holds before the node hands them on; past it the newest are
-    /// dropped (counted, and the store fills the gap). Default 8192: a few seconds of one busy room.
+    /// Messages a subscription holds before the node moves them into its delivery buffer
+    /// (<see cref="BrokerOptions.DeliveryBufferBytes"/>, which bounds them in bytes), which it does at
+    /// once; past it the newest are dropped (counted, and the store fills the gap). Default 8192: a
+    /// few seconds of one busy room.
     /// </summary>
     public int PendingMessages { get; set; } = 8192;
 

@@ -50,12 +50,14 @@ public sealed class ServerLedgerTests : IDisposable
     }
 
     [Fact]
-    public void A_pid_that_now_runs_another_command_line_is_not_killed_and_its_stale_record_is_removed()
+    public void A_pid_reused_or_now_running_another_program_is_not_killed_and_its_stale_record_is_removed()
     {
         var ledger = new ServerLedger(Path.Combine(_root, "ledger"));
         var other = Spawn("sleep", "301");
         var (host, hostStart) = DeadHost();
-        ledger.Write(Record(host, hostStart, other) with { CommandLine = ["redis-server", "--port", "6379"] });
+        var record = Record(host, hostStart, other);
+        ledger.Write(record with { Start = record.Start - 1 });
+        ledger.Write(record with { Executable = "/usr/bin/redis-server", CommandLine = ["/usr/bin/redis-server", "--port", "6379"] });
 
         Assert.Equal(0, ledger.Sweep());
 
@@ -110,6 +112,6 @@ public sealed class ServerLedgerTests : IDisposable
         var commandLine = ServerLedger.CommandLine(server.Id);
         Assert.NotNull(start);
         Assert.NotNull(commandLine);
-        return new ServerLedger.Entry(host, hostStart, server.Id, start.Value, commandLine, directories);
+        return new ServerLedger.Entry(host, hostStart, server.Id, start.Value, ServerLedger.Executable(server.Id), commandLine, directories);
     }
 }

@@ -14,9 +14,10 @@ namespace Parley.Tests.Support;
 /// temporary directories they named.
 /// <para>
 /// Safe by construction: it only ever signals a pid it wrote down itself, and only while that pid
-/// is still the same program: its start time (which a reused pid cannot share) and its command line
-/// must both match the record. Such a program's own children (the server behind <c>runuser</c>) go
-/// with it. A record of a living test host, of this run or of a parallel one, is never touched.
+/// is still the same program: its start time must match the record (a reused pid cannot share it),
+/// and so must its executable or its command line (servers such as redis-server and PostgreSQL
+/// rewrite their command line as a title, never their executable). Such a program's own children
+/// (the server behind <c>runuser</c>, RabbitMQ's VM behind its start script) go with it. A record of a living test host, of this run or of a parallel one, is never touched.
 /// </para>
 /// </summary>
 internal sealed class ServerLedger(string directory)
@@ -56,7 +57,7 @@ internal sealed class ServerLedger(string directory)
             return;
         }
 
-        Write(new Entry(host, hostStart, pid, start, commandLine, TemporaryDirectoriesOf(commandLine, WorkingDirectory(pid))));
+        Write(new Entry(host, hostStart, pid, start, Executable(pid), commandLine, TemporaryDirectoriesOf(commandLine, WorkingDirectory(pid))));
     }
 
     /// <summary>Writes <paramref name="entry"/> as it is (tests plant records of their own).</summary>
@@ -92,7 +93,7 @@ internal sealed class ServerLedger(string directory)
                     continue;
                 }
 
-                if (IsAlive(entry.Pid, entry.Start) && CommandLine(entry.Pid) is { } now && now.SequenceEqual(entry.CommandLine))
+                if (IsAlive(entry.Pid, entry.Start) && IsSameProgram(entry))
                 {
                     KillWithChildren(entry.Pid, entry.Start);
                     killed++;
@@ -144,6 +145,23 @@ internal sealed class ServerLedger(string directory)
             return null;
         }
     }
+
+    /// <summary>The program behind <paramref name="pid"/> (the target of /proc/pid/exe), or null when it cannot be read.</summary>
+    public static string? Executable(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/exe").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsSameProgram(Entry entry)
+        => (entry.Executable is not null && Executable(entry.Pid) == entry.Executable)
+            || (CommandLine(entry.Pid) is { } now && now.SequenceEqual(entry.CommandLine));
 
     private static bool IsAlive(int pid, long start) => StartTime(pid) == start && !IsZombie(pid);
 
@@ -254,6 +272,6 @@ internal sealed class ServerLedger(string directory)
         }
     }
 
-    /// <summary>One program a test host started: both identified by pid and start time, the program also by its command line.</summary>
-    public sealed record Entry(int HostPid, long HostStart, int Pid, long Start, string[] CommandLine, string[] Directories);
+    /// <summary>One program a test host started: both identified by pid and start time, the program also by its executable and command line.</summary>
+    public sealed record Entry(int HostPid, long HostStart, int Pid, long Start, string? Executable, string[] CommandLine, string[] Directories);
 }
