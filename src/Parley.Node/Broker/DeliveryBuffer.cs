@@ -91,14 +91,21 @@ internal sealed class DeliveryBuffer<T>
         }
     }
 
-    /// <summary>Each queued delivery once, in order, until <see cref="Complete"/>; its bytes are released as it is taken.</summary>
-    public async IAsyncEnumerable<T> ReadAllAsync()
+    /// <summary>Waits until a delivery is queued; false once the buffer is completed and empty.</summary>
+    public ValueTask<bool> WaitToReadAsync() => _items.Reader.WaitToReadAsync();
+
+    /// <summary>Takes the oldest queued delivery, releasing its bytes; false when none waits. One reader only.</summary>
+    public bool TryRead(out T item)
     {
-        await foreach (var (item, bytes) in _items.Reader.ReadAllAsync())
+        if (_items.Reader.TryRead(out var entry))
         {
-            Interlocked.Add(ref _bytes, -bytes);
-            yield return item;
+            Interlocked.Add(ref _bytes, -entry.Bytes);
+            item = entry.Item;
+            return true;
         }
+
+        item = default!;
+        return false;
     }
 
     /// <summary>

@@ -115,12 +115,15 @@ internal sealed class MemoryBroker : IBroker
 
     private async Task DeliverAsync()
     {
-        await foreach (var (topic, envelope) in _inbox.ReadAllAsync())
+        while (await _inbox.WaitToReadAsync())
         {
-            Deliver(topic, envelope);
-            if (_inbox.TryEndOverflow())
+            while (_inbox.TryRead(out var delivery))
             {
-                TellSinksToCatchUp();
+                Deliver(delivery.Topic, delivery.Envelope);
+                if (_inbox.TryEndOverflow())
+                {
+                    TellSinksToCatchUp();
+                }
             }
         }
     }

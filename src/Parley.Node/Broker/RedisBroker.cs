@@ -217,12 +217,16 @@ internal sealed class RedisBroker : IBroker
 
     private async Task DeliverAsync()
     {
-        await foreach (var delivery in _deliveries.ReadAllAsync())
+        // Waits only when nothing is queued; a queued delivery is taken without another await.
+        while (await _deliveries.WaitToReadAsync())
         {
-            Deliver(delivery);
-            if (_deliveries.TryEndOverflow())
+            while (_deliveries.TryRead(out var delivery))
             {
-                TellSinksReconnected();
+                Deliver(delivery);
+                if (_deliveries.TryEndOverflow())
+                {
+                    TellSinksReconnected();
+                }
             }
         }
     }

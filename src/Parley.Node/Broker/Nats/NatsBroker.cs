@@ -254,12 +254,15 @@ internal sealed class NatsBroker : IBroker
     /// <summary>The one loop that calls sinks.</summary>
     private async Task DeliverLoopAsync()
     {
-        await foreach (var (entry, payload) in _inbox.ReadAllAsync())
+        while (await _inbox.WaitToReadAsync())
         {
-            Deliver(entry, payload);
-            if (_inbox.TryEndOverflow())
+            while (_inbox.TryRead(out var delivery))
             {
-                TellSinks(reconnected: false);
+                Deliver(delivery.Entry, delivery.Payload);
+                if (_inbox.TryEndOverflow())
+                {
+                    TellSinks(reconnected: false);
+                }
             }
         }
     }
