@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Parley.Node.Broker;
@@ -10,8 +9,9 @@ namespace Parley.Node.Broker;
 /// moment, the publisher's own included; each broker delivers through one loop, so envelopes of one
 /// publisher arrive in publish order per topic and a sink is never called concurrently; a sink
 /// that throws is logged and delivery continues. <see cref="PublishAsync"/> only enqueues: it never
-/// waits for a sink. Nothing is ever lost in transit, so <see cref="IEnvelopeSink.OnReconnected"/>
-/// is never called.
+/// waits for a sink. What waits for the delivery loop is bounded in bytes like any broker's
+/// (<see cref="DeliveryBuffer{T}"/>): past it envelopes are dropped, and once it has drained every
+/// sink hears <see cref="IEnvelopeSink.OnReconnected"/>; that is the only time it is called.
 /// </summary>
 internal sealed class MemoryBroker : IBroker
 {
@@ -19,8 +19,8 @@ internal sealed class MemoryBroker : IBroker
     private readonly MemoryBus _bus;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, IEnvelopeSink> _sinks = new(StringComparer.Ordinal);
-    private readonly Channel<(string Topic, Envelope Envelope)> _inbox =
-        Channel.CreateUnbounded<(string, Envelope)>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+    private readonly BrokerMetrics _metrics = new("memory");
+    private readonly DeliveryBuffer<(string Topic, Envelope Envelope)> _inbox;
     private readonly Task _delivery;
     private bool _disposed;
 
@@ -30,14 +30,22 @@ internal sealed class MemoryBroker : IBroker
     {
     }
 
-    public MemoryBroker(MemoryBus bus, ILogger<MemoryBroker>? logger = null)
+    /// <param name="deliveryBufferBytes">The bound of what waits for the delivery loop (<see cref="Options.BrokerOptions.DeliveryBufferBytes"/>).</param>
+    public MemoryBroker(MemoryBus bus, ILogger<MemoryBroker>? logger = null, long deliveryBufferBytes = Options.BrokerOptions.DefaultDeliveryBufferBytes)
     {
         _bus = bus;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _inbox = new DeliveryBuffer<(string, Envelope)>(deliveryBufferBytes, _metrics, "memory", _logger);
         _delivery = Task.Run(DeliverAsync);
     }
 
     public bool IsConnected => !Volatile.Read(ref _disposed);
+
+    /// <summary>The most bytes that ever waited for the delivery loop (tests check the bound held).</summary>
+    internal long DeliveryBufferPeakBytes => _inbox.PeakBytes;
+
+    /// <summary>The broker's own instruments (tests listen to its meter alone).</summary>
+    internal BrokerMetrics Metrics => _metrics;
 
     public Task PingAsync(CancellationToken cancellationToken)
         => IsConnected ? Task.CompletedTask : Task.FromException(new ObjectDisposedException(nameof(MemoryBroker)));
@@ -94,30 +102,62 @@ internal sealed class MemoryBroker : IBroker
             _sinks.Clear();
         }
 
-        _inbox.Writer.TryComplete();
+        _inbox.Complete();
         await _delivery;
+        _metrics.Dispose();
     }
 
-    /// <summary>Called by the bus on the publisher's thread; never blocks (the queue is unbounded).</summary>
-    internal void Enqueue(string topic, Envelope envelope) => _inbox.Writer.TryWrite((topic, envelope));
+    /// <summary>Called by the bus on the publisher's thread; never blocks (past the bound the envelope is dropped).</summary>
+    internal void Enqueue(string topic, Envelope envelope) => _inbox.TryAdd((topic, envelope), SizeOf(envelope));
+
+    /// <summary>What an envelope holds, as its encoded form would count it: the frame and the two ids, plus the fixed header.</summary>
+    internal static int SizeOf(Envelope envelope) => 32 + envelope.Frame.Length + envelope.Origin.Length + envelope.Exclude.Length;
 
     private async Task DeliverAsync()
     {
-        await foreach (var (topic, envelope) in _inbox.Reader.ReadAllAsync())
+        while (await _inbox.WaitToReadAsync())
         {
-            // Looked up at delivery time: an envelope still queued when its topic was unsubscribed is dropped.
-            if (!_sinks.TryGetValue(topic, out var sink))
+            while (_inbox.TryRead(out var delivery))
             {
-                continue;
+                Deliver(delivery.Topic, delivery.Envelope);
+                if (_inbox.TryEndOverflow())
+                {
+                    TellSinksToCatchUp();
+                }
             }
+        }
+    }
 
+    private void Deliver(string topic, Envelope envelope)
+    {
+        // Looked up at delivery time: an envelope still queued when its topic was unsubscribed is dropped.
+        if (!_sinks.TryGetValue(topic, out var sink))
+        {
+            return;
+        }
+
+        try
+        {
+            sink.OnEnvelope(topic, envelope);
+        }
+        catch (Exception e)
+        {
+            MemoryBrokerLog.SinkFailed(_logger, topic, e);
+        }
+    }
+
+    /// <summary>Runs on the delivery loop after an overflow drained; each sink hears it once.</summary>
+    private void TellSinksToCatchUp()
+    {
+        foreach (var sink in _sinks.Values.Distinct(ReferenceEqualityComparer.Instance).Cast<IEnvelopeSink>())
+        {
             try
             {
-                sink.OnEnvelope(topic, envelope);
+                sink.OnReconnected();
             }
             catch (Exception e)
             {
-                MemoryBrokerLog.SinkFailed(_logger, topic, e);
+                MemoryBrokerLog.CatchUpSinkFailed(_logger, e);
             }
         }
     }
@@ -127,4 +167,7 @@ internal static partial class MemoryBrokerLog
 {
     [LoggerMessage(EventId = 1800, Level = LogLevel.Error, Message = "A sink of topic {Topic} threw; delivery continues.")]
     public static partial void SinkFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(EventId = 1803, Level = LogLevel.Error, Message = "A sink threw when told to catch up after the delivery buffer overflowed.")]
+    public static partial void CatchUpSinkFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Parley.Node.Observability;
 using Parley.Node.Options;
 using StackExchange.Redis;
@@ -23,6 +22,12 @@ namespace Parley.Node.Broker;
 /// published meanwhile may be gone.
 /// </para>
 /// <para>
+/// Bounds: the client always reads its socket (Redis's client-output-buffer-limit bounds only what
+/// waits in Redis), so what it reads waits in a <see cref="DeliveryBuffer{T}"/> of
+/// <see cref="BrokerOptions.DeliveryBufferBytes"/>. Past it deliveries are dropped, and once it has
+/// drained every sink hears <see cref="IEnvelopeSink.OnReconnected"/>, exactly as after a reconnect.
+/// </para>
+/// <para>
 /// The connection belongs to the caller (the node's container); disposing the broker gives up its
 /// channels and leaves the connection open.
 /// </para>
@@ -39,14 +44,15 @@ internal sealed class RedisBroker : IBroker
     /// <summary>What each subscribed topic delivers to, by topic.</summary>
     private readonly ConcurrentDictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
 
-    // Unbounded: what keeps it short is that sinks must not block (the dispatcher only enqueues onto
-    // connections' bounded queues). Redis's client-output-buffer-limit bounds only what waits in
-    // Redis; the client always reads, so a slow sink would let this queue grow with the publish rate.
-    private readonly Channel<Delivery> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
+    /// <summary>What the channels' loops have read and the delivery loop not yet handed over; bounded in bytes.</summary>
+    private readonly DeliveryBuffer<Delivery> _deliveries;
+    private readonly BrokerMetrics _brokerMetrics = new("redis");
     private volatile bool _disposed;
 
-    public RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, RedisMetrics metrics, ILogger<RedisBroker> logger)
+    /// <param name="deliveryBufferBytes">The bound of the delivery buffer (<see cref="BrokerOptions.DeliveryBufferBytes"/>).</param>
+    public RedisBroker(IConnectionMultiplexer redis, RedisKeys keys, RedisMetrics metrics, ILogger<RedisBroker> logger, long deliveryBufferBytes = BrokerOptions.DefaultDeliveryBufferBytes)
     {
+        _deliveries = new DeliveryBuffer<Delivery>(deliveryBufferBytes, _brokerMetrics, "redis", logger);
         _redis = redis;
         _subscriber = redis.GetSubscriber();
         _keys = keys;
@@ -59,6 +65,12 @@ internal sealed class RedisBroker : IBroker
 
     /// <summary>True on a Redis Cluster: channels are shard channels (SSUBSCRIBE/SPUBLISH).</summary>
     public bool IsSharded { get; }
+
+    /// <summary>The most bytes that ever waited for the delivery loop (tests check the bound held).</summary>
+    internal long DeliveryBufferPeakBytes => _deliveries.PeakBytes;
+
+    /// <summary>The broker's own instruments (tests listen to its meter alone).</summary>
+    internal BrokerMetrics Metrics => _brokerMetrics;
 
     public bool IsConnected => !_disposed && _redis.IsConnected && _subscriber.IsConnected();
 
@@ -155,7 +167,8 @@ internal sealed class RedisBroker : IBroker
         await Task.WhenAll(subscriptions.Select(StopListeningAsync));
         // Not awaited: a sink may dispose the broker from the delivery loop. Nothing queued is
         // delivered any more, since every subscription is gone.
-        _deliveries.Writer.TryComplete();
+        _deliveries.Complete();
+        _brokerMetrics.Dispose();
     }
 
     private RedisChannel Channel(string topic) => IsSharded ? RedisChannel.Sharded(_keys.Channel(topic)) : RedisChannel.Literal(_keys.Channel(topic));
@@ -168,7 +181,8 @@ internal sealed class RedisBroker : IBroker
         queue.OnMessage(message =>
         {
             _metrics.PubSubMessage();
-            _deliveries.Writer.TryWrite(new Delivery(subscription, (byte[])message.Message!));
+            var payload = (byte[])message.Message!;
+            _deliveries.TryAdd(new Delivery(subscription, payload), payload.Length);
         });
         return queue;
     }
@@ -203,35 +217,48 @@ internal sealed class RedisBroker : IBroker
 
     private async Task DeliverAsync()
     {
-        await foreach (var delivery in _deliveries.Reader.ReadAllAsync())
+        // Waits only when nothing is queued; a queued delivery is taken without another await.
+        while (await _deliveries.WaitToReadAsync())
         {
-            if (delivery.Subscription is null)
+            while (_deliveries.TryRead(out var delivery))
             {
-                TellSinksReconnected();
-                continue;
+                Deliver(delivery);
+                if (_deliveries.TryEndOverflow())
+                {
+                    TellSinksReconnected();
+                }
             }
+        }
+    }
 
-            // Looked up now: a topic unsubscribed (or subscribed anew) while its messages were queued delivers nothing more.
-            var subscription = delivery.Subscription;
-            if (!_subscriptions.TryGetValue(subscription.Topic, out var current) || !ReferenceEquals(current, subscription))
-            {
-                continue;
-            }
+    private void Deliver(Delivery delivery)
+    {
+        if (delivery.Subscription is null)
+        {
+            TellSinksReconnected();
+            return;
+        }
 
-            if (!EnvelopeCodec.TryDecode(delivery.Payload, out var envelope))
-            {
-                RedisBrokerLog.MalformedPayload(_logger, subscription.Topic, delivery.Payload.Length);
-                continue;
-            }
+        // Looked up now: a topic unsubscribed (or subscribed anew) while its messages were queued delivers nothing more.
+        var subscription = delivery.Subscription;
+        if (!_subscriptions.TryGetValue(subscription.Topic, out var current) || !ReferenceEquals(current, subscription))
+        {
+            return;
+        }
 
-            try
-            {
-                subscription.Sink.OnEnvelope(subscription.Topic, envelope!);
-            }
-            catch (Exception e)
-            {
-                RedisBrokerLog.SinkFailed(_logger, subscription.Topic, e);
-            }
+        if (!EnvelopeCodec.TryDecode(delivery.Payload, out var envelope))
+        {
+            RedisBrokerLog.MalformedPayload(_logger, subscription.Topic, delivery.Payload.Length);
+            return;
+        }
+
+        try
+        {
+            subscription.Sink.OnEnvelope(subscription.Topic, envelope!);
+        }
+        catch (Exception e)
+        {
+            RedisBrokerLog.SinkFailed(_logger, subscription.Topic, e);
         }
     }
 
@@ -260,7 +287,7 @@ internal sealed class RedisBroker : IBroker
             RedisBrokerLog.ResubscribeUnconfirmed(_logger, e);
         }
 
-        _deliveries.Writer.TryWrite(default);
+        _deliveries.AddMark(default);
     }
 
     /// <summary>Runs on the delivery loop; each sink hears it once.</summary>

@@ -62,11 +62,11 @@ internal static class ClusterBackends
                 services.AddSingleton<IBroker>(_ => rabbit);
                 break;
             case BrokerKind.Nats:
-                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken);
+                var nats = await NatsBroker.ConnectAsync(broker.Nats, broker.PublishBufferBytes, options.NodeId, loggers.CreateLogger<NatsBroker>(), cancellationToken, broker.DeliveryBufferBytes);
                 services.AddSingleton<IBroker>(_ => nats);
                 break;
             default:
-                services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>()));
+                services.AddSingleton<IBroker>(sp => new RedisBroker(redis, keys, metrics, sp.GetRequiredService<ILogger<RedisBroker>>(), broker.DeliveryBufferBytes));
                 break;
         }
     }

@@ -14,7 +14,7 @@ internal static class EmbeddedBackends
     {
         var sqlitePath = options.Store.SqlitePath.Length > 0 ? options.Store.SqlitePath : Path.Combine(options.DataDirectory, "parley.db");
         services.AddSingleton<IMessageStore>(await SqliteMessageStore.OpenAsync(sqlitePath, cancellationToken));
-        services.AddSingleton<IBroker, MemoryBroker>();
+        services.AddSingleton<IBroker>(sp => new MemoryBroker(new MemoryBus(), sp.GetRequiredService<ILogger<MemoryBroker>>(), options.Broker.DeliveryBufferBytes));
         services.AddSingleton<IPresenceStore>(sp => new MemoryPresenceStore(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IConnectionLimiter>(sp => new MemoryConnectionLimiter(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IPublishRateLimiter>(sp => new MemoryPublishRateLimiter(sp.GetRequiredService<TimeProvider>()));

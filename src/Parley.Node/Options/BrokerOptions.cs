@@ -32,6 +32,21 @@ public sealed class BrokerOptions
     /// </summary>
     public long PublishBufferBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of envelopes a node may hold received from the broker (Redis, NATS, or the in-process
+    /// broker) and not yet handed to its streams. Past it deliveries are dropped (counted in
+    /// <c>parley_broker_deliveries_dropped_total</c>, logged once per episode); once the buffer has
+    /// drained every stream catches up from the store, as after a reconnect, so durable rooms lose
+    /// nothing and ephemeral rooms lose what was dropped. Default 16 MiB: the same second or so of a
+    /// busy node's fan-out as <see cref="PublishBufferBytes"/>, while a stalled delivery loop cannot
+    /// make the node grow with the cluster's publish rate. RabbitMQ's is bounded by
+    /// <see cref="RabbitMqOptions.Prefetch"/> instead (the broker sends no more until acknowledged).
+    /// </summary>
+    public long DeliveryBufferBytes { get; set; } = DefaultDeliveryBufferBytes;
+
+    /// <summary>The default of <see cref="DeliveryBufferBytes"/>, for brokers made without options (tests, embedded mode's defaults).</summary>
+    public const long DefaultDeliveryBufferBytes = 16 * 1024 * 1024;
+
     public RabbitMqOptions RabbitMq { get; set; } = new();
 
     public NatsOptions Nats { get; set; } = new();
@@ -89,8 +104,10 @@ public sealed class NatsOptions
     public string SubjectPrefix { get; set; } = "parley";
 
     /// <summary>
-    /// Messages a subscription holds before the node hands them on; past it the newest are
-    /// dropped (counted, and the store fills the gap). Default 8192: a few seconds of one busy room.
+    /// Messages a subscription holds before the node moves them into its delivery buffer
+    /// (<see cref="BrokerOptions.DeliveryBufferBytes"/>, which bounds them in bytes), which it does at
+    /// once; past it the newest are dropped (counted, and the store fills the gap). Default 8192: a
+    /// few seconds of one busy room.
     /// </summary>
     public int PendingMessages { get; set; } = 8192;
 

@@ -26,6 +26,11 @@ internal static class BrokerOptionsValidator
             errors.Add("Parley:Broker:PublishBufferBytes must be at least 64 KiB.");
         }
 
+        if (broker.DeliveryBufferBytes < 64 * 1024)
+        {
+            errors.Add("Parley:Broker:DeliveryBufferBytes must be at least 64 KiB.");
+        }
+
         if (kind == BrokerKind.Redis)
         {
             return;

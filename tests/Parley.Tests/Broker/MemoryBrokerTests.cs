@@ -48,5 +48,15 @@ public sealed class MemoryBrokerTests : BrokerSpec
         await Assert.ThrowsAsync<ObjectDisposedException>(() => node.PublishAsync("t/acme/r/general", Message("n-a", 1), default));
     }
 
+    [Fact]
+    public async Task A_stalled_sink_makes_the_broker_drop_past_its_byte_bound_and_then_tell_each_sink_once_to_catch_up()
+    {
+        const long Bound = 2048;
+        await using var a = new MemoryBroker(_bus);
+        await using var b = new MemoryBroker(_bus, deliveryBufferBytes: Bound);
+
+        await DeliveryOverflow.RunAsync(a, b, b.Metrics, () => b.DeliveryBufferPeakBytes, Bound, MemoryBroker.SizeOf, "t/acme/r/busy", "t/acme/r/quiet");
+    }
+
     protected override Task<IBroker> CreateNodeAsync() => Task.FromResult<IBroker>(new MemoryBroker(_bus));
 }

@@ -111,12 +111,21 @@ public sealed class NatsBrokerTests(SharedNatsServer nats) : BrokerSpec, IClassF
         await Eventually.TrueAsync(() => publishes.All(p => p.IsCompleted), "every publish is written or refused once the server is back", TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task A_stalled_sink_makes_the_broker_drop_past_its_byte_bound_and_then_tell_each_sink_once_to_catch_up()
+    {
+        const long Bound = 2048;
+        var (a, b) = (await ConnectAsync(nats.Server.Url), await ConnectAsync(nats.Server.Url, deliveryBufferBytes: Bound));
+
+        await DeliveryOverflow.RunAsync(a, b, b.Metrics, () => b.DeliveryBufferPeakBytes, Bound, e => EnvelopeCodec.Encode(e).Length, Topic("busy"), Topic("quiet"));
+    }
+
     protected override async Task<IBroker> CreateNodeAsync() => await ConnectAsync(nats.Server.Url, owned: false);
 
-    private async Task<NatsBroker> ConnectAsync(string url, bool owned = true, long publishBufferBytes = 16 * 1024 * 1024)
+    private async Task<NatsBroker> ConnectAsync(string url, bool owned = true, long publishBufferBytes = 16 * 1024 * 1024, long deliveryBufferBytes = BrokerOptions.DefaultDeliveryBufferBytes)
     {
         var options = new NatsOptions { Url = url, SubjectPrefix = _prefix, ReconnectDelay = TimeSpan.FromMilliseconds(200) };
-        var broker = await NatsBroker.ConnectAsync(options, publishBufferBytes, "spec", NullLogger<NatsBroker>.Instance, default);
+        var broker = await NatsBroker.ConnectAsync(options, publishBufferBytes, "spec", NullLogger<NatsBroker>.Instance, default, deliveryBufferBytes);
         if (owned)
         {
             // Disposed before the servers this test started.

@@ -79,13 +79,13 @@ public abstract class RedisBrokerSuite(IRedisTestServer redis) : BrokerSpec
     protected override async Task<IBroker> CreateNodeAsync() => await NodeAsync();
 
     /// <summary>A node with its own connection, to <paramref name="configuration"/> or the suite's server.</summary>
-    private protected async Task<RedisBroker> NodeAsync(string? configuration = null, string? prefix = null, ILogger<RedisBroker>? logger = null)
+    private protected async Task<RedisBroker> NodeAsync(string? configuration = null, string? prefix = null, ILogger<RedisBroker>? logger = null, long deliveryBufferBytes = BrokerOptions.DefaultDeliveryBufferBytes)
     {
         var connection = await Own(RedisTestConnections.ConnectAsync(configuration ?? redis.Configuration, allowAdmin: false));
         var metrics = new RedisMetrics();
         metrics.Attach(connection);
         _owned.Add(new DisposeMetrics(metrics));
-        return await Own(Task.FromResult(new RedisBroker(connection, new RedisKeys(prefix ?? Prefix), metrics, logger ?? NullLogger<RedisBroker>.Instance)));
+        return await Own(Task.FromResult(new RedisBroker(connection, new RedisKeys(prefix ?? Prefix), metrics, logger ?? NullLogger<RedisBroker>.Instance, deliveryBufferBytes)));
     }
 
     protected async Task<T> Own<T>(Task<T> creating)

@@ -1,3 +1,4 @@
+using Parley.Node.Broker;
 using Parley.Server.Cluster.Local;
 using Parley.Tests.Support;
 using StackExchange.Redis;
@@ -63,6 +64,15 @@ public sealed class RedisBrokerTests(SharedRedisServer redis) : RedisBrokerSuite
         var subscribers = await raw.GetSubscriber().PublishAsync(RedisChannel.Literal(Prefix + "s:" + refusedTopic), "probe");
         Assert.Equal(0, subscribers);
         Assert.Equal(0, refusedSink.Reconnects);
+    }
+
+    [Fact]
+    public async Task A_stalled_sink_makes_the_broker_drop_past_its_byte_bound_and_then_tell_each_sink_once_to_catch_up()
+    {
+        const long Bound = 2048;
+        var (a, b) = (await NodeAsync(), await NodeAsync(deliveryBufferBytes: Bound));
+
+        await DeliveryOverflow.RunAsync(a, b, b.Metrics, () => b.DeliveryBufferPeakBytes, Bound, e => EnvelopeCodec.Encode(e).Length, Topic("busy"), Topic("quiet"));
     }
 
     /// <summary>A redis-server for this test alone, for tests that stop or restart it.</summary>

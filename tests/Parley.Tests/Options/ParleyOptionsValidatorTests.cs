@@ -75,6 +75,7 @@ public sealed class ParleyOptionsValidatorTests
         { "negative drain window", "Parley:Drain durations must not be negative." },
         { "negative flush timeout", "Parley:Drain durations must not be negative." },
         { "tiny broker publish buffer", "Parley:Broker:PublishBufferBytes must be at least 64 KiB." },
+        { "tiny broker delivery buffer", "Parley:Broker:DeliveryBufferBytes must be at least 64 KiB." },
     };
 
     [Theory]
@@ -305,6 +306,7 @@ public sealed class ParleyOptionsValidatorTests
         {
             case "node id with a slash": o.NodeId = "n/1"; break;
             case "tiny broker publish buffer": o.Broker.PublishBufferBytes = 1024; break;
+            case "tiny broker delivery buffer": o.Broker.DeliveryBufferBytes = 1024; break;
             case "zero gap wait": o.Cluster.GapWait = TimeSpan.Zero; break;
             case "gap wait as long as the head check": o.Cluster.GapWait = o.Cluster.HeadCheckInterval; break;
             case "empty data directory": o.DataDirectory = " "; break;

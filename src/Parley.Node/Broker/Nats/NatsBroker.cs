@@ -16,8 +16,11 @@ namespace Parley.Node.Broker.Nats;
 /// envelopes of one publisher arrive in publish order per topic; every subscription hands its
 /// messages to one delivery loop, so a sink is never called concurrently. Starting
 /// <see cref="PublishAsync"/> never waits for the server: while disconnected it fails with
-/// <see cref="BrokerUnavailableException"/> at once. A subscription holds at most
-/// <see cref="NatsOptions.PendingMessages"/>; past it the newest are dropped and counted.
+/// <see cref="BrokerUnavailableException"/> at once. Each subscription's pump moves its messages
+/// at once into one <see cref="DeliveryBuffer{T}"/> of <see cref="BrokerOptions.DeliveryBufferBytes"/>
+/// and never waits, so a subscription holds at most <see cref="NatsOptions.PendingMessages"/> only
+/// while its pump has not run yet. Past either bound messages are dropped and counted, and once the
+/// buffer has drained every sink is told through <see cref="IEnvelopeSink.OnReconnected"/>.
 /// <see cref="SubscribeAsync"/> returns after a PING round trip, so the server has the
 /// subscription by then. The node's own publishes come back to it like anyone's.
 /// </para>
@@ -43,8 +46,9 @@ internal sealed class NatsBroker : IBroker
     /// <summary>Each subscribed subject's subscription.</summary>
     private readonly ConcurrentDictionary<string, Entry> _subscriptions = new(StringComparer.Ordinal);
 
-    /// <summary>Where every subscription's pump hands its messages, for the one delivery loop; bounded, so a full one makes the subscriptions' own buffers drop.</summary>
-    private readonly Channel<(Entry Entry, byte[]? Payload)> _inbox;
+    /// <summary>Where every subscription's pump hands its messages, for the one delivery loop; bounded in bytes.</summary>
+    private readonly DeliveryBuffer<(Entry Entry, byte[]? Payload)> _inbox;
+    private readonly BrokerMetrics _metrics = new("nats");
     private readonly SemaphoreSlim _topology = new(1, 1);
     private readonly Task _publishing;
     private readonly Task _delivery;
@@ -52,13 +56,13 @@ internal sealed class NatsBroker : IBroker
     private volatile bool _wasDisconnected;
     private long _dropped;
 
-    private NatsBroker(NatsConnection connection, NatsOptions options, long publishBufferBytes, ILogger logger)
+    private NatsBroker(NatsConnection connection, NatsOptions options, long publishBufferBytes, long deliveryBufferBytes, ILogger logger)
     {
         _connection = connection;
         _options = options;
         _logger = logger;
         _outbox = new BrokerOutbox(publishBufferBytes);
-        _inbox = Channel.CreateBounded<(Entry, byte[]?)>(new BoundedChannelOptions(options.PendingMessages) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _inbox = new DeliveryBuffer<(Entry, byte[]?)>(deliveryBufferBytes, _metrics, "nats", logger);
         _connection.ConnectionDisconnected += OnDisconnectedAsync;
         _connection.ConnectionOpened += OnOpenedAsync;
         _connection.MessageDropped += OnMessageDroppedAsync;
@@ -71,8 +75,15 @@ internal sealed class NatsBroker : IBroker
     /// <summary>Messages dropped by full subscription buffers since start.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>The most bytes that ever waited for the delivery loop (tests check the bound held).</summary>
+    internal long DeliveryBufferPeakBytes => _inbox.PeakBytes;
+
+    /// <summary>The broker's own instruments (tests listen to its meter alone).</summary>
+    internal BrokerMetrics Metrics => _metrics;
+
     /// <summary>Connects to <see cref="NatsOptions.Url"/>; throws when the server does not answer (a node starts only with its backends up).</summary>
-    public static async Task<NatsBroker> ConnectAsync(NatsOptions options, long publishBufferBytes, string nodeId, ILogger<NatsBroker> logger, CancellationToken cancellationToken)
+    /// <param name="deliveryBufferBytes">The bound of what waits for the delivery loop (<see cref="BrokerOptions.DeliveryBufferBytes"/>).</param>
+    public static async Task<NatsBroker> ConnectAsync(NatsOptions options, long publishBufferBytes, string nodeId, ILogger<NatsBroker> logger, CancellationToken cancellationToken, long deliveryBufferBytes = BrokerOptions.DefaultDeliveryBufferBytes)
     {
         var opts = NatsOpts.Default with
         {
@@ -98,7 +109,7 @@ internal sealed class NatsBroker : IBroker
             throw;
         }
 
-        return new NatsBroker(connection, options, publishBufferBytes, logger);
+        return new NatsBroker(connection, options, publishBufferBytes, deliveryBufferBytes, logger);
     }
 
     public Task PublishAsync(string topic, Envelope envelope, CancellationToken cancellationToken)
@@ -205,9 +216,10 @@ internal sealed class NatsBroker : IBroker
             }
         }
 
-        _inbox.Writer.TryComplete();
+        _inbox.Complete();
         await _delivery;
         await _connection.DisposeAsync();
+        _metrics.Dispose();
     }
 
     private string Subject(string topic) => _options.SubjectPrefix + "." + TopicTokens.Encode(topic);
@@ -230,47 +242,52 @@ internal sealed class NatsBroker : IBroker
         }
     }
 
-    /// <summary>Moves one subscription's messages to the delivery loop, in their order.</summary>
+    /// <summary>Moves one subscription's messages to the delivery loop, in their order, never waiting for it.</summary>
     private async Task PumpAsync(Entry entry)
     {
-        try
+        await foreach (var message in entry.Subscription.Msgs.ReadAllAsync())
         {
-            await foreach (var message in entry.Subscription.Msgs.ReadAllAsync())
-            {
-                await _inbox.Writer.WriteAsync((entry, message.Data));
-            }
-        }
-        catch (ChannelClosedException)
-        {
-            // The broker is being disposed.
+            _inbox.TryAdd((entry, message.Data), message.Data?.Length ?? 0);
         }
     }
 
     /// <summary>The one loop that calls sinks.</summary>
     private async Task DeliverLoopAsync()
     {
-        await foreach (var (entry, payload) in _inbox.Reader.ReadAllAsync())
+        while (await _inbox.WaitToReadAsync())
         {
-            // Only the current subscription of its subject delivers: one unsubscribed meanwhile (even one subscribed again since) does not.
-            if (!_subscriptions.TryGetValue(Subject(entry.Topic), out var current) || !ReferenceEquals(current, entry))
+            while (_inbox.TryRead(out var delivery))
             {
-                continue;
+                Deliver(delivery.Entry, delivery.Payload);
+                if (_inbox.TryEndOverflow())
+                {
+                    TellSinks(reconnected: false);
+                }
             }
+        }
+    }
 
-            if (payload is null || !EnvelopeCodec.TryDecode(payload, out var envelope))
-            {
-                NatsBrokerLog.MalformedPayload(_logger, entry.Topic, payload?.Length ?? 0);
-                continue;
-            }
+    private void Deliver(Entry entry, byte[]? payload)
+    {
+        // Only the current subscription of its subject delivers: one unsubscribed meanwhile (even one subscribed again since) does not.
+        if (!_subscriptions.TryGetValue(Subject(entry.Topic), out var current) || !ReferenceEquals(current, entry))
+        {
+            return;
+        }
 
-            try
-            {
-                entry.Sink.OnEnvelope(entry.Topic, envelope!);
-            }
-            catch (Exception e)
-            {
-                NatsBrokerLog.SinkFailed(_logger, entry.Topic, e);
-            }
+        if (payload is null || !EnvelopeCodec.TryDecode(payload, out var envelope))
+        {
+            NatsBrokerLog.MalformedPayload(_logger, entry.Topic, payload?.Length ?? 0);
+            return;
+        }
+
+        try
+        {
+            entry.Sink.OnEnvelope(entry.Topic, envelope!);
+        }
+        catch (Exception e)
+        {
+            NatsBrokerLog.SinkFailed(_logger, entry.Topic, e);
         }
     }
 
@@ -324,6 +341,8 @@ internal sealed class NatsBroker : IBroker
     private ValueTask OnMessageDroppedAsync(object? sender, NatsMessageDroppedEventArgs e)
     {
         // Logged for the first drop and every thousandth after it, not once per message.
+        // Counted as an overflow of the delivery buffer too, so the streams catch up once it drains.
+        _inbox.Drop();
         var dropped = Interlocked.Increment(ref _dropped);
         if (dropped % 1000 == 1)
         {
@@ -347,8 +366,18 @@ internal sealed class NatsBroker : IBroker
             return;
         }
 
+        TellSinks(reconnected: true);
+    }
+
+    /// <summary>Each sink hears once that envelopes may have been lost (a reconnect, or a delivery buffer that overflowed) and re-reads its streams' heads.</summary>
+    private void TellSinks(bool reconnected)
+    {
         var sinks = _subscriptions.Values.Select(s => s.Sink).Distinct(ReferenceEqualityComparer.Instance).Cast<IEnvelopeSink>().ToArray();
-        NatsBrokerLog.Reconnected(_logger, _subscriptions.Count, sinks.Length);
+        if (reconnected)
+        {
+            NatsBrokerLog.Reconnected(_logger, _subscriptions.Count, sinks.Length);
+        }
+
         foreach (var sink in sinks)
         {
             try

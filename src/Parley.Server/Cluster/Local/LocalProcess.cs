@@ -36,6 +36,12 @@ public sealed class LocalProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>
+    /// Raised with every program started, before <see cref="Start"/> returns it: a host that must
+    /// never leave programs behind, even when it is killed (the test run), writes each one down.
+    /// </summary>
+    public static event Action<LocalProcess>? Started;
+
     public string Name { get; }
 
     public int Id => _process.Id;
@@ -102,7 +108,9 @@ public sealed class LocalProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"{name} could not be started.");
-        return new LocalProcess(name, process, logFile);
+        var started = new LocalProcess(name, process, logFile);
+        Started?.Invoke(started);
+        return started;
     }
 
     /// <summary>Whether this process runs as root.</summary>
