@@ -67,7 +67,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
     /// <summary>
     /// Makes <paramref name="subscription"/> a live member and replays what it missed. The member is
-    /// attached (buffering live traffic) before the store's head is read, the range
+    /// attached (buffering live traffic) before the head is taken, the range
     /// <c>(since, head]</c> is replayed, and then the buffer is released de-duplicated by sequence,
     /// so every message after <paramref name="since"/> is queued exactly once and in order. Without
     /// <paramref name="since"/> nothing is replayed and the member is live from the current head.
@@ -89,17 +89,11 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
         try
         {
-            // A member with nothing to catch up on is live from what this node has delivered: the
-            // stream holds it already, so a storm of plain reconnects costs the store no reads.
-            // Messages committed but not yet delivered here are still ahead of it and reach it live.
-            var head = since is null ? new StreamHead(stream.Delivered, 0) : await _store.GetHeadAsync(subscription.Stream, cancellationToken);
-            var replay = since is not null && since.Value < head.Head;
-            var outcome = new JoinOutcome(head.Head, !replay || since!.Value + 1 >= head.FirstRetained);
-            subscription.LastSeq = replay ? since!.Value : head.Head;
+            var (outcome, firstPage) = await StartFromAsync(stream, subscription, since, cancellationToken);
             beforeReplay(outcome);
-            if (replay)
+            if (firstPage is not null)
             {
-                await ReplayAsync(subscription, head.Head, cancellationToken);
+                await ReplayAsync(subscription, outcome.Head, firstPage, cancellationToken);
             }
 
             stream.FinishReplay(subscription);
@@ -110,6 +104,40 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             await LeaveAsync(subscription);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Where a joining member starts, with the first page of its replay when it has one to receive.
+    /// The stream's delivered mark is read after the member was attached, so everything above it
+    /// reaches the member live (held in its buffer until the replay ends): the range below it is
+    /// all the replay must cover. A member with nothing to catch up on (no <paramref name="since"/>,
+    /// or one at the mark) therefore costs the store nothing, and one that missed messages costs one
+    /// read of them, its first page telling whether the oldest it asked for is still retained
+    /// (sequences are contiguous; only a prefix is ever trimmed). Only a <paramref name="since"/>
+    /// beyond what this node has delivered needs the store's head: it may name messages this node
+    /// has not seen yet, or none that exist.
+    /// </summary>
+    private async Task<(JoinOutcome Outcome, IReadOnlyList<StoredMessage>? FirstPage)> StartFromAsync(LocalStream stream, StreamSubscription subscription, long? since, CancellationToken cancellationToken)
+    {
+        var delivered = stream.Delivered;
+        if (since is null || since.Value == delivered)
+        {
+            subscription.LastSeq = delivered;
+            return (new JoinOutcome(delivered, true), null);
+        }
+
+        if (since.Value < delivered)
+        {
+            var page = await _store.ReadAfterAsync(subscription.Stream, since.Value, ReplayPage, cancellationToken);
+            subscription.LastSeq = since.Value;
+            return (new JoinOutcome(delivered, page.Count > 0 && page[0].Seq == since.Value + 1), page);
+        }
+
+        var head = await _store.GetHeadAsync(subscription.Stream, cancellationToken);
+        var replay = since.Value < head.Head;
+        subscription.LastSeq = replay ? since.Value : head.Head;
+        var outcome = new JoinOutcome(head.Head, !replay || since.Value + 1 >= head.FirstRetained);
+        return (outcome, replay ? await _store.ReadAfterAsync(subscription.Stream, since.Value, ReplayPage, cancellationToken) : null);
     }
 
     /// <summary>Removes a member; the topic is unsubscribed when it was the last one here.</summary>
@@ -338,17 +366,13 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         }
     }
 
-    private async Task ReplayAsync(StreamSubscription subscription, long head, CancellationToken cancellationToken)
+    /// <summary>Sends <paramref name="firstPage"/> and then further pages read from the store, up to <paramref name="head"/>.</summary>
+    private async Task ReplayAsync(StreamSubscription subscription, long head, IReadOnlyList<StoredMessage> firstPage, CancellationToken cancellationToken)
     {
         var member = subscription.Member;
-        while (subscription.LastSeq < head)
+        var page = firstPage;
+        while (page.Count > 0)
         {
-            var page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
-            if (page.Count == 0)
-            {
-                break;
-            }
-
             foreach (var message in page)
             {
                 if (message.Seq > head)
@@ -364,6 +388,13 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 // unread until it ends: a client reading the replay, which frees queue room, is active.
                 member.Touch();
             }
+
+            if (subscription.LastSeq >= head)
+            {
+                break;
+            }
+
+            page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
         }
     }
 
