@@ -89,11 +89,24 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
         try
         {
-            var (outcome, firstPage) = await StartFromAsync(stream, subscription, since, cancellationToken);
+            // A member with nothing to catch up on (no since, or one at what this node has
+            // delivered) is live from the stream's delivered mark: the stream holds it already, so
+            // a storm of reconnects that missed nothing costs the store no reads. The mark is read
+            // after the member was attached, so messages committed but not yet delivered here are
+            // still ahead of it and reach it live. A member behind the mark needs the store's head
+            // (its oldest retained sequence tells whether the replay covers everything asked for),
+            // and one ahead of it may name messages this node has not seen yet, or none that exist.
+            var delivered = stream.Delivered;
+            var head = since is null || since.Value == delivered
+                ? new StreamHead(delivered, 0)
+                : await _store.GetHeadAsync(subscription.Stream, cancellationToken);
+            var replay = since is not null && since.Value < head.Head;
+            var outcome = new JoinOutcome(head.Head, !replay || since!.Value + 1 >= head.FirstRetained);
+            subscription.LastSeq = replay ? since!.Value : head.Head;
             beforeReplay(outcome);
-            if (firstPage is not null)
+            if (replay)
             {
-                await ReplayAsync(subscription, outcome.Head, firstPage, cancellationToken);
+                await ReplayAsync(subscription, head.Head, cancellationToken);
             }
 
             stream.FinishReplay(subscription);
@@ -104,40 +117,6 @@ internal sealed class StreamDispatcher : IEnvelopeSink
             await LeaveAsync(subscription);
             throw;
         }
-    }
-
-    /// <summary>
-    /// Where a joining member starts, with the first page of its replay when it has one to receive.
-    /// The stream's delivered mark is read after the member was attached, so everything above it
-    /// reaches the member live (held in its buffer until the replay ends): the range below it is
-    /// all the replay must cover. A member with nothing to catch up on (no <paramref name="since"/>,
-    /// or one at the mark) therefore costs the store nothing, and one that missed messages costs one
-    /// read of them, its first page telling whether the oldest it asked for is still retained
-    /// (sequences are contiguous; only a prefix is ever trimmed). Only a <paramref name="since"/>
-    /// beyond what this node has delivered needs the store's head: it may name messages this node
-    /// has not seen yet, or none that exist.
-    /// </summary>
-    private async Task<(JoinOutcome Outcome, IReadOnlyList<StoredMessage>? FirstPage)> StartFromAsync(LocalStream stream, StreamSubscription subscription, long? since, CancellationToken cancellationToken)
-    {
-        var delivered = stream.Delivered;
-        if (since is null || since.Value == delivered)
-        {
-            subscription.LastSeq = delivered;
-            return (new JoinOutcome(delivered, true), null);
-        }
-
-        if (since.Value < delivered)
-        {
-            var page = await _store.ReadAfterAsync(subscription.Stream, since.Value, ReplayPage, cancellationToken);
-            subscription.LastSeq = since.Value;
-            return (new JoinOutcome(delivered, page.Count > 0 && page[0].Seq == since.Value + 1), page);
-        }
-
-        var head = await _store.GetHeadAsync(subscription.Stream, cancellationToken);
-        var replay = since.Value < head.Head;
-        subscription.LastSeq = replay ? since.Value : head.Head;
-        var outcome = new JoinOutcome(head.Head, !replay || since.Value + 1 >= head.FirstRetained);
-        return (outcome, replay ? await _store.ReadAfterAsync(subscription.Stream, since.Value, ReplayPage, cancellationToken) : null);
     }
 
     /// <summary>Removes a member; the topic is unsubscribed when it was the last one here.</summary>
@@ -366,13 +345,17 @@ internal sealed class StreamDispatcher : IEnvelopeSink
         }
     }
 
-    /// <summary>Sends <paramref name="firstPage"/> and then further pages read from the store, up to <paramref name="head"/>.</summary>
-    private async Task ReplayAsync(StreamSubscription subscription, long head, IReadOnlyList<StoredMessage> firstPage, CancellationToken cancellationToken)
+    private async Task ReplayAsync(StreamSubscription subscription, long head, CancellationToken cancellationToken)
     {
         var member = subscription.Member;
-        var page = firstPage;
-        while (page.Count > 0)
+        while (subscription.LastSeq < head)
         {
+            var page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
             foreach (var message in page)
             {
                 if (message.Seq > head)
@@ -388,13 +371,6 @@ internal sealed class StreamDispatcher : IEnvelopeSink
                 // unread until it ends: a client reading the replay, which frees queue room, is active.
                 member.Touch();
             }
-
-            if (subscription.LastSeq >= head)
-            {
-                break;
-            }
-
-            page = await _store.ReadAfterAsync(subscription.Stream, subscription.LastSeq, ReplayPage, cancellationToken);
         }
     }
 

@@ -13,8 +13,9 @@ namespace Parley.Tests.Rooms;
 /// <summary>
 /// What a resume costs the store when the room is already held on the node (it has members here,
 /// or its topic lingers after the last one left): a member at what the node has delivered reads
-/// nothing, one that missed messages reads them once, and only a resume from beyond what the node
-/// has delivered asks the store for its head. Every case still gets each message once, in order.
+/// nothing; one that missed messages reads the head (for the oldest retained sequence) and the
+/// messages; one from beyond what the node has delivered reads the head. Every case still gets
+/// each message once, in order.
 /// </summary>
 public sealed class ResumeReadTests : IAsyncLifetime
 {
@@ -58,12 +59,25 @@ public sealed class ResumeReadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_resume_that_missed_messages_reads_them_in_one_statement_and_gets_each_once_in_order()
+    public async Task A_resume_at_the_delivered_mark_gets_a_message_committed_but_not_yet_delivered_when_it_arrives()
+    {
+        var committed = await CommitAsync();
+
+        var (outcome, member) = await ResumeAsync(since: 3);
+        Deliver(committed);
+
+        Assert.Equal(new JoinOutcome(3, Resumed: true), outcome);
+        Assert.Equal((0, 0), (_store.HeadReads, _store.MessageReads));
+        Assert.Equal([4L], member.Seqs);
+    }
+
+    [Fact]
+    public async Task A_resume_that_missed_messages_reads_the_head_and_the_messages_and_gets_each_once_in_order()
     {
         var (outcome, member) = await ResumeAsync(since: 1);
 
         Assert.Equal(new JoinOutcome(3, Resumed: true), outcome);
-        Assert.Equal((0, 1), (_store.HeadReads, _store.MessageReads));
+        Assert.Equal((1, 1), (_store.HeadReads, _store.MessageReads));
         await PublishAsync(1);
         Assert.Equal([2L, 3, 4], member.Seqs);
     }
@@ -85,7 +99,7 @@ public sealed class ResumeReadTests : IAsyncLifetime
         var (outcome, member) = await ResumeAsync(since: 10);
 
         Assert.Equal(new JoinOutcome(3, Resumed: true), outcome);
-        Assert.Equal(1, _store.HeadReads);
+        Assert.Equal((1, 0), (_store.HeadReads, _store.MessageReads));
         await PublishAsync(1);
         Assert.Equal([4L], member.Seqs);
     }
@@ -102,12 +116,18 @@ public sealed class ResumeReadTests : IAsyncLifetime
     {
         for (var i = 0; i < count; i++)
         {
-            var request = new AppendRequest(Room, "alice", Guid.NewGuid().ToString("N"), Encoding.UTF8.GetBytes("\"hi\""), DateTimeOffset.UtcNow);
-            var result = (await _sqlite.AppendBatchAsync([request], CancellationToken.None))[0];
-            var stored = new StoredMessage(Room, result.Seq, request.MessageId, request.Sender, result.Timestamp, request.Body);
-            _dispatcher.DeliverLocal(Room, StoreGapFiller.ToEnvelope(stored));
+            Deliver(await CommitAsync());
         }
     }
+
+    private async Task<StoredMessage> CommitAsync()
+    {
+        var request = new AppendRequest(Room, "alice", Guid.NewGuid().ToString("N"), Encoding.UTF8.GetBytes("\"hi\""), DateTimeOffset.UtcNow);
+        var result = (await _sqlite.AppendBatchAsync([request], CancellationToken.None))[0];
+        return new StoredMessage(Room, result.Seq, request.MessageId, request.Sender, result.Timestamp, request.Body);
+    }
+
+    private void Deliver(StoredMessage message) => _dispatcher.DeliverLocal(Room, StoreGapFiller.ToEnvelope(message));
 
     /// <summary>A member that keeps the sequence of every message frame queued to it.</summary>
     private sealed class RecordingMember(string id) : IStreamMember
