@@ -53,12 +53,12 @@ public class ResumeBenchmarks
     }
 
     [Benchmark]
-    public async Task<JoinOutcome> ResumeAndLeave()
+    public async Task<long> ResumeAndLeave()
     {
         var subscription = new StreamSubscription(_member, Samples.Room);
         var outcome = await _dispatcher.JoinAsync(subscription, Messages - Missed, _ => { }, CancellationToken.None);
         await _dispatcher.LeaveAsync(subscription);
-        return outcome;
+        return outcome.Head;
     }
 
     /// <summary>A member that discards what it is sent.</summary>
