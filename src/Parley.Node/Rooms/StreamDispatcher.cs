@@ -68,7 +68,7 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
     /// <summary>
     /// Makes <paramref name="subscription"/> a live member and replays what it missed. The member is
-    /// attached (buffering live traffic) before the store's head is read, the range
+    /// attached (buffering live traffic) before the head is taken, the range
     /// <c>(since, head]</c> is replayed, and then the buffer is released de-duplicated by sequence,
     /// so every message after <paramref name="since"/> is queued exactly once and in order. Without
     /// <paramref name="since"/> nothing is replayed and the member is live from the current head.
@@ -90,10 +90,17 @@ internal sealed class StreamDispatcher : IEnvelopeSink
 
         try
         {
-            // A member with nothing to catch up on is live from what this node has delivered: the
-            // stream holds it already, so a storm of plain reconnects costs the store no reads.
-            // Messages committed but not yet delivered here are still ahead of it and reach it live.
-            var head = since is null ? new StreamHead(stream.Delivered, 0) : await _store.GetHeadAsync(subscription.Stream, cancellationToken);
+            // A member with nothing to catch up on (no since, or one at what this node has
+            // delivered) is live from the stream's delivered mark: the stream holds it already, so
+            // a storm of reconnects that missed nothing costs the store no reads. The mark is read
+            // after the member was attached, so messages committed but not yet delivered here are
+            // still ahead of it and reach it live. A member behind the mark needs the store's head
+            // (its oldest retained sequence tells whether the replay covers everything asked for),
+            // and one ahead of it may name messages this node has not seen yet, or none that exist.
+            var delivered = stream.Delivered;
+            var head = since is null || since.Value == delivered
+                ? new StreamHead(delivered, 0)
+                : await _store.GetHeadAsync(subscription.Stream, cancellationToken);
             var replay = since is not null && since.Value < head.Head;
             var outcome = new JoinOutcome(head.Head, !replay || since!.Value + 1 >= head.FirstRetained);
             subscription.LastSeq = replay ? since!.Value : head.Head;
