@@ -49,6 +49,18 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     /// </summary>
     private TaskCompletionSource? _round;
 
+    /// <summary>True while a completion source for a send round is held (tests: an idle stream holds none).</summary>
+    internal bool HoldsRound
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _round is not null;
+            }
+        }
+    }
+
     /// <summary>Bytes appended and not yet handed to the inner stream.</summary>
     public int PendingBytes
     {
