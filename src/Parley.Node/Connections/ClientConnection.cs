@@ -54,7 +54,10 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
     private readonly TimeProvider _clock;
     private long _lastActivity;
     private TaskCompletionSource? _roomWaiter;
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What <see cref="Done"/> hands out; created only when someone waits before the send side finished.</summary>
+    private TaskCompletionSource? _done;
+    private bool _sendSideFinished;
 
     /// <param name="coalescing">The stream under <paramref name="socket"/> when it can gather frames; null writes frame by frame.</param>
     /// <param name="publishBucket">The publish rate bucket; null until the first publish creates it.</param>
@@ -122,7 +125,16 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
     public StreamSubscription? InboxSubscription { get; set; }
 
     /// <summary>Completes once the close frame was sent or the socket aborted: the send side is finished.</summary>
-    public Task Done => _done.Task;
+    public Task Done
+    {
+        get
+        {
+            lock (_writeGate)
+            {
+                return _sendSideFinished ? Task.CompletedTask : (_done ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+        }
+    }
 
     /// <summary>Cancelled when the socket is aborted or the close handshake timed out.</summary>
     public CancellationToken Aborted => _aborted.Token;
@@ -232,7 +244,20 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
         }
 
         _socket.Abort();
-        _done.TrySetResult();
+        FinishSendSide();
+    }
+
+    /// <summary>Marks the send side finished and completes <see cref="Done"/> for whoever waits.</summary>
+    private void FinishSendSide()
+    {
+        TaskCompletionSource? done;
+        lock (_writeGate)
+        {
+            _sendSideFinished = true;
+            done = _done;
+        }
+
+        done?.TrySetResult();
     }
 
     private void ReleaseRoomWaiter()
@@ -301,7 +326,7 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
                         _writing = false;
                     }
 
-                    _done.TrySetResult();
+                    FinishSendSide();
                     return;
                 }
             }

@@ -42,8 +42,24 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     /// <summary>The connection's outbound budget, once it has one; null during the handshake.</summary>
     public IOutboundBudget? Budget { get; set; }
 
-    /// <summary>Completes when the send round under way has handed everything to the inner stream.</summary>
+    /// <summary>
+    /// Completes when the send round under way has handed everything to the inner stream. Created
+    /// only when a caller waits for a round another caller is sending, and dropped when the round
+    /// ends, so an idle connection holds none.
+    /// </summary>
     private TaskCompletionSource? _round;
+
+    /// <summary>True while a completion source for a send round is held (tests: an idle stream holds none).</summary>
+    internal bool HoldsRound
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _round is not null;
+            }
+        }
+    }
 
     /// <summary>Bytes appended and not yet handed to the inner stream.</summary>
     public int PendingBytes
@@ -96,7 +112,8 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         {
             if (_sending)
             {
-                return new ValueTask(_round!.Task.WaitAsync(cancellationToken));
+                _round ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return new ValueTask(_round.Task.WaitAsync(cancellationToken));
             }
 
             if (_length == 0)
@@ -105,7 +122,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             }
 
             _sending = true;
-            _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         return SendPendingAsync(cancellationToken);
@@ -122,7 +138,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                 buffer.Span.CopyTo(Reserve(buffer.Length));
                 _length += buffer.Length;
                 _sending = true;
-                _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 budget = null;
             }
             else if (budget is null ? _unattachedCharged + buffer.Length <= UnattachedControlBytes : budget.TryCharge(buffer.Length))
@@ -263,6 +278,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                     {
                         _sending = false;
                         _round?.TrySetResult();
+                        _round = null;
                         return;
                     }
 
@@ -292,6 +308,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             {
                 _sending = false;
                 _round?.TrySetException(e);
+                _round = null;
             }
 
             throw;

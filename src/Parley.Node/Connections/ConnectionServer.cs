@@ -26,7 +26,10 @@ internal sealed class ConnectionServer(SessionServices services, DrainState drai
     /// The caller disposes <paramref name="socket"/>.
     /// </summary>
     /// <param name="bearer">The upgrade request's <c>Authorization: Bearer</c> token, used when <c>connect</c> carries none.</param>
-    /// <param name="aborted">Signalled when the underlying connection is gone.</param>
+    /// <param name="aborted">
+    /// Signalled when the underlying connection is gone; <see cref="CancellationToken.None"/> when
+    /// <paramref name="abortWakesReads"/> holds and the transport's end ends every read by itself.
+    /// </param>
     /// <param name="abortWakesReads">
     /// True when aborting <paramref name="socket"/> ends a read waiting on its stream (the direct
     /// upgrade's transport does): the idle wait then needs no cancellation token, and an idle
@@ -76,7 +79,45 @@ internal sealed class ConnectionServer(SessionServices services, DrainState drai
                 resume = null;
             }
 
-            await ReadLoopAsync(socket, connection, session, abortWakesReads);
+            // The read loop runs in this method rather than one of its own, and its idle wait is
+            // awaited here rather than inside the reader: an idle connection holds one state
+            // machine, this one.
+            var maxFrame = services.Options.Limits.MaxFrameBytes;
+            while (!connection.Aborted.IsCancellationRequested)
+            {
+                var peek = await socket.ReceiveAsync(Memory<byte>.Empty, abortWakesReads ? CancellationToken.None : connection.Aborted);
+                using var received = FrameReader.Peeked(peek) ?? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted);
+                connection.Touch();
+                services.Metrics.FrameIn();
+                switch (received.Kind)
+                {
+                    case ReceivedKind.Close:
+                        return;
+                    case ReceivedKind.Binary:
+                        connection.Close(CloseReason.ProtocolViolation, flush: true);
+                        return;
+                    case ReceivedKind.TooLarge:
+                        services.Metrics.LimitRefusal("frame_size");
+                        connection.Send(ServerFrames.Error(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {maxFrame} bytes; this one was discarded."), FrameClass.MustDeliver);
+                        continue;
+                }
+
+                ClientFrame? frame;
+                try
+                {
+                    if (!ClientFrameParser.TryParse(received.Sequence, out frame))
+                    {
+                        throw new ProtocolException(ErrorCodes.BadFrame, "The frame ends before its JSON object does.");
+                    }
+                }
+                catch (ProtocolException e)
+                {
+                    connection.Send(ServerFrames.Error(e.Rid, e.Code, e.Message), FrameClass.MustDeliver);
+                    continue;
+                }
+
+                await session.HandleAsync(frame!, connection.Aborted);
+            }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
         {
@@ -114,8 +155,9 @@ internal sealed class ConnectionServer(SessionServices services, DrainState drai
             // Cancelling a receive would abort the socket before the close code is sent, so the
             // deadline races the read instead.
             var read = FrameReader.ReadAsync(socket, options.Limits.MaxFrameBytes, requestAborted).AsTask();
-            // The deadline's timer is stopped once the frame is in, not left to run out.
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+            // The deadline's timer is stopped once the frame is in, not left to run out. It needs
+            // no link to requestAborted: a connection that goes away ends the read, which stops it.
+            using var deadline = new CancellationTokenSource();
             var expired = await Task.WhenAny(read, Task.Delay(options.Limits.ConnectTimeout, services.Clock, deadline.Token)) != read;
             deadline.Cancel();
             if (expired)
@@ -197,47 +239,6 @@ internal sealed class ConnectionServer(SessionServices services, DrainState drai
 
         // Only what the session needs is kept: the connect frame, with its token, is not held for the connection's life.
         return new Handshake(principal, slot, frame.InboxSince, frame.Resume);
-    }
-
-    private async Task ReadLoopAsync(WebSocket socket, ClientConnection connection, Session session, bool abortWakesReads)
-    {
-        var maxFrame = services.Options.Limits.MaxFrameBytes;
-        while (!connection.Aborted.IsCancellationRequested)
-        {
-            // The wait is awaited here, not inside the reader, so an idle connection holds one state machine fewer.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, abortWakesReads ? CancellationToken.None : connection.Aborted);
-            using var received = FrameReader.Peeked(peek) ?? await FrameReader.ReadArrivedAsync(socket, maxFrame, connection.Aborted);
-            connection.Touch();
-            services.Metrics.FrameIn();
-            switch (received.Kind)
-            {
-                case ReceivedKind.Close:
-                    return;
-                case ReceivedKind.Binary:
-                    connection.Close(CloseReason.ProtocolViolation, flush: true);
-                    return;
-                case ReceivedKind.TooLarge:
-                    services.Metrics.LimitRefusal("frame_size");
-                    connection.Send(ServerFrames.Error(null, ErrorCodes.FrameTooLarge, $"Frames are limited to {maxFrame} bytes; this one was discarded."), FrameClass.MustDeliver);
-                    continue;
-            }
-
-            ClientFrame? frame;
-            try
-            {
-                if (!ClientFrameParser.TryParse(received.Sequence, out frame))
-                {
-                    throw new ProtocolException(ErrorCodes.BadFrame, "The frame ends before its JSON object does.");
-                }
-            }
-            catch (ProtocolException e)
-            {
-                connection.Send(ServerFrames.Error(e.Rid, e.Code, e.Message), FrameClass.MustDeliver);
-                continue;
-            }
-
-            await session.HandleAsync(frame!, connection.Aborted);
-        }
     }
 
     private async Task ReleaseSlotAsync(ConnectionSlot slot)

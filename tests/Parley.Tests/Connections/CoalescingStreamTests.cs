@@ -109,6 +109,35 @@ public sealed class CoalescingStreamTests
         Assert.Single(inner.Writes);
     }
 
+    [Fact]
+    public async Task A_writer_that_waited_for_a_round_leaves_nothing_behind_and_the_next_wait_after_idling_works_the_same()
+    {
+        var inner = new RecordingStream { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var stream = new CoalescingStream(inner);
+        var control = stream.WriteAsync(Frame("pong")).AsTask();
+        stream.AppendTextFrame("first"u8);
+        var waiting = stream.SendAppendedAsync(CancellationToken.None).AsTask();
+        inner.Gate.SetResult();
+        await control;
+        await waiting;
+
+        Assert.False(stream.HoldsRound, "an idle stream holds no completion source of a finished round");
+
+        // After idling, a writer waiting behind the WebSocket's own write is released as before.
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        inner.Stall = stalled;
+        var second = stream.WriteAsync(Frame("pong")).AsTask();
+        stream.AppendTextFrame("second"u8);
+        var again = stream.SendAppendedAsync(CancellationToken.None).AsTask();
+        Assert.False(again.IsCompleted, "the writer waits for the round under way");
+        stalled.SetResult();
+        await second;
+        await again;
+
+        Assert.False(stream.HoldsRound);
+        Assert.Equal(["pong", "first", "pong", "second"], await ReadMessagesAsync(inner.Written, 4));
+    }
+
     private static byte[] Frame(string text)
     {
         var payload = Encoding.UTF8.GetBytes(text);
@@ -234,6 +263,9 @@ public sealed class CoalescingStreamTests
 
         public TaskCompletionSource? Gate { get; init; }
 
+        /// <summary>When set, the next write waits on it (once).</summary>
+        public TaskCompletionSource? Stall { get; set; }
+
         public int MostConcurrentWrites { get; private set; }
 
         public byte[] Written => _all.ToArray();
@@ -256,6 +288,11 @@ public sealed class CoalescingStreamTests
             if (Writes.Count == 1 && Gate is { } gate)
             {
                 await gate.Task;
+            }
+            else if (Stall is { } stall)
+            {
+                Stall = null;
+                await stall.Task;
             }
 
             Interlocked.Decrement(ref _concurrent);

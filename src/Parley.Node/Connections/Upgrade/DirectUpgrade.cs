@@ -73,7 +73,11 @@ internal sealed class DirectUpgrade(ConnectionServer server, AdmissionGate admis
         var coalescing = new CoalescingStream(transport);
         try
         {
-            await transport.WriteAsync(response, connection.ConnectionClosed);
+            // No token: a few bytes into the connection's empty output buffer never wait, and a
+            // closed connection fails the write. Nothing here registers on ConnectionClosed, whose
+            // token source keeps every callback node ever registered on it (for reuse) for the
+            // connection's life.
+            await transport.WriteAsync(response, CancellationToken.None);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ConnectionResetException)
         {
@@ -84,7 +88,9 @@ internal sealed class DirectUpgrade(ConnectionServer server, AdmissionGate admis
         var socket = WebSocket.CreateFromStream(coalescing, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
         try
         {
-            var serving = server.ServeAsync(socket, coalescing, bearer, connection.ConnectionClosed, abortWakesReads: true);
+            // The transport completes its input when the connection closes, which ends any read:
+            // the session needs no token for it.
+            var serving = server.ServeAsync(socket, coalescing, bearer, CancellationToken.None, abortWakesReads: true);
             bearer = null; // not kept for the connection's life
             await serving;
         }
@@ -111,10 +117,11 @@ internal sealed class DirectUpgrade(ConnectionServer server, AdmissionGate admis
     private async Task<(Opening Opening, byte[]? Response, string? Bearer)> TakeUpgradeAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);
         // Real time, as Kestrel's own RequestHeadersTimeout for the heads it reads: one deadline for
         // either path, and a socket that never sends is let go whatever a test does to the node's clock.
-        deadline.CancelAfter(options.Value.Limits.RequestHeadTimeout);
+        // Not linked to ConnectionClosed (a closed connection completes the input, which ends the
+        // read), so the connection's token source is left without a callback node to keep.
+        using var deadline = new CancellationTokenSource(options.Value.Limits.RequestHeadTimeout);
         var arrived = false;
         try
         {
