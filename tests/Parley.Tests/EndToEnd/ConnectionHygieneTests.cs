@@ -45,12 +45,18 @@ public sealed class ConnectionHygieneTests
     public async Task A_connection_whose_token_expires_is_closed_with_4003_unless_refreshed()
     {
         await using var node = await TestNode.StartAsync(new Dictionary<string, string?> { ["Parley:Auth:ClockSkew"] = "00:00:00" });
-        await using var expiring = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "alice", ttl: TimeSpan.FromSeconds(2)));
-        await using var refreshed = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "bob", ttl: TimeSpan.FromSeconds(2)));
+        // Long enough that both connects and the refresh land before the first expiry on a loaded machine.
+        var ttl = TimeSpan.FromSeconds(5);
+        await using var expiring = await RawClient.ConnectAsync(node.WebSocketUri, TestNode.Token("acme", "alice", ttl: ttl));
+        var bobsFirstToken = TestNode.Token("acme", "bob", ttl: ttl);
+        var bobsFirstExpiry = DateTimeOffset.UtcNow + ttl;
+        await using var refreshed = await RawClient.ConnectAsync(node.WebSocketUri, bobsFirstToken);
         await refreshed.SendAsync($$"""{"op":"refresh","rid":1,"token":"{{TestNode.Token("acme", "bob")}}"}""");
         await refreshed.ExpectAsync("refreshed");
 
-        Assert.Equal(4003, await expiring.ExpectClosedAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(4003, await expiring.ExpectClosedAsync(TimeSpan.FromSeconds(30)));
+        // The token was minted before bobsFirstExpiry was taken; a second more covers its expiry's rounding to whole seconds.
+        await Eventually.TrueAsync(() => DateTimeOffset.UtcNow > bobsFirstExpiry + TimeSpan.FromSeconds(1), "bob's first token to have expired", TimeSpan.FromSeconds(30));
         await refreshed.SendAsync("""{"op":"ping","rid":2}""");
         await refreshed.ExpectAsync("pong");
         Assert.False(refreshed.Closed);
