@@ -44,7 +44,7 @@ internal sealed partial class SqliteMessageStore
             using var transaction = _writer.BeginTransaction(deferred: false);
             _append ??= new AppendStatements(_writer);
             _append.Join(transaction);
-            var writer = new BatchWriter(_append);
+            var writer = new BatchWriter(_append, batch.Count);
             writer.ReadHeads(batch);
             var results = new AppendResult[batch.Count];
             for (var i = 0; i < batch.Count; i++)
@@ -179,11 +179,12 @@ internal sealed partial class SqliteMessageStore
     /// its copies, are inserted with the batch's other rows in a few multi-row statements at the
     /// end, as are the heads, read at the start; an id committed before costs one more read.
     /// </summary>
-    private sealed class BatchWriter(AppendStatements statements)
+    /// <param name="size">The batch's requests, to size its tables once.</param>
+    private sealed class BatchWriter(AppendStatements statements, int size)
     {
-        private readonly Dictionary<string, Head> _heads = new(StringComparer.Ordinal);
-        private readonly Dictionary<(string Tenant, string Sender, string MessageId), (AppendResult Result, ReadOnlyMemory<byte>? Body)> _committed = [];
-        private readonly List<MessageRow> _rows = [];
+        private readonly Dictionary<string, Head> _heads = new(size, StringComparer.Ordinal);
+        private readonly Dictionary<(string Tenant, string Sender, string MessageId), (AppendResult Result, ReadOnlyMemory<byte>? Body)> _committed = new(size);
+        private readonly List<MessageRow> _rows = new(size);
 
         /// <summary>Reads the head of every stream the batch names, a few multi-row statements in all.</summary>
         public void ReadHeads(IReadOnlyList<AppendRequest> batch)
