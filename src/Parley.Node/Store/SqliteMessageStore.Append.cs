@@ -1,14 +1,17 @@
 using System.Globalization;
+using System.Numerics;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Parley.Node.Tenancy;
+using SQLitePCL;
 
 namespace Parley.Node.Store;
 
 internal sealed partial class SqliteMessageStore
 {
     /// <summary>
-    /// The append statements, compiled on the first batch and kept for the writer's life, so a
-    /// batch binds and steps statements instead of compiling five. Used only under the write lock;
+    /// The append statements, compiled as batches first need them and kept for the writer's life, so a
+    /// batch binds and steps statements instead of compiling them. Used only under the write lock;
     /// dropped (and compiled again by the next batch) when a batch fails, so no statement left in
     /// an unknown state is reused.
     /// </summary>
@@ -39,15 +42,17 @@ internal sealed partial class SqliteMessageStore
         {
             // BEGIN IMMEDIATE: the write lock is taken up front, so the heads read below cannot go stale.
             using var transaction = _writer.BeginTransaction(deferred: false);
-            _append ??= AppendStatements.Prepare(_writer, transaction);
+            _append ??= new AppendStatements(_writer);
             _append.Join(transaction);
-            var writer = new BatchWriter(_append);
+            var writer = new BatchWriter(_append, batch.Count);
+            writer.ReadHeads(batch);
             var results = new AppendResult[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
                 results[i] = writer.Append(batch[i]);
             }
 
+            writer.InsertMessages();
             writer.SaveHeads();
             transaction.Commit();
             return results;
@@ -68,118 +73,154 @@ internal sealed partial class SqliteMessageStore
         _append = null;
     }
 
-    /// <summary>The five statements of the write path, prepared once on the writer connection.</summary>
+    /// <summary>
+    /// The statements of the write path on the writer connection. Rows that need no answer of their
+    /// own (messages, heads) are written many to a statement: each such statement comes in sizes of
+    /// 1, 2, 4 … <see cref="MaxRowsPerStatement"/> rows, and a batch's rows are split into the
+    /// fewest of them (100 rows: 64, 32 and 4), so a handful of compiled statements serve every
+    /// batch size. The id claim stays one statement per message: whether it inserted is the
+    /// answer that tells a new message from a repeat, before the next message takes a sequence.
+    /// </summary>
     private sealed class AppendStatements : IDisposable
     {
-        private AppendStatements(SqliteConnection connection)
-        {
-            // Claims the id for this message. Nothing happens when the id was committed before;
-            // the original is then read by FindOriginal, which a new message never needs.
-            Claim = Command(connection, """
-                INSERT INTO idempotency (tenant, sender, message_id, stream, seq, ts, copy_seqs)
-                VALUES ($tenant, $sender, $message_id, $stream, $seq, $ts, $copy_seqs)
-                ON CONFLICT (tenant, sender, message_id) DO NOTHING
-                """, "$tenant", "$sender", "$message_id", "$stream", "$seq", "$ts", "$copy_seqs");
+        /// <summary>The largest multi-row statement: 64 rows of 6 values stay far below SQLite's 32,766 parameters.</summary>
+        public const int MaxRowsPerStatement = 64;
 
-            // The original's body comes along, so a reused id is told apart from a repeat.
-            FindOriginal = Command(connection, """
+        private static readonly int Sizes = BitOperations.Log2(MaxRowsPerStatement) + 1;
+
+        private readonly SqliteConnection _connection;
+        private readonly SqliteStatement?[] _insertMessages = new SqliteStatement?[Sizes];
+        private readonly SqliteStatement?[] _readHeads = new SqliteStatement?[Sizes];
+        private readonly SqliteStatement?[] _saveHeads = new SqliteStatement?[Sizes];
+        private SqliteStatement? _claim;
+
+        public AppendStatements(SqliteConnection connection)
+        {
+            _connection = connection;
+
+            // The original's body comes along, so a reused id is told apart from a repeat. Rare, so
+            // it stays an ordinary command.
+            FindOriginal = connection.CreateCommand();
+            FindOriginal.CommandText = """
                 SELECT i.stream, i.seq, i.ts, i.copy_seqs, m.body FROM idempotency i
                 LEFT JOIN messages m ON m.stream = i.stream AND m.seq = i.seq
                 WHERE i.tenant = $tenant AND i.sender = $sender AND i.message_id = $message_id
-                """, "$tenant", "$sender", "$message_id");
-            ReadHead = Command(connection, "SELECT last_seq FROM heads WHERE stream = $stream", "$stream");
-            InsertMessage = Command(connection, """
-                INSERT INTO messages (stream, seq, message_id, sender, ts, body)
-                VALUES ($stream, $seq, $message_id, $sender, $ts, $body)
-                """, "$stream", "$seq", "$message_id", "$sender", "$ts", "$body");
-
-            // The guard keeps a head from ever moving backwards, whatever happens to the messages.
-            SaveHead = Command(connection, """
-                INSERT INTO heads (stream, tenant, last_seq) VALUES ($stream, $tenant, $last_seq)
-                ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq WHERE excluded.last_seq > heads.last_seq
-                """, "$stream", "$tenant", "$last_seq");
+                """;
+            FindOriginal.Parameters.Add(new SqliteParameter { ParameterName = "$tenant" });
+            FindOriginal.Parameters.Add(new SqliteParameter { ParameterName = "$sender" });
+            FindOriginal.Parameters.Add(new SqliteParameter { ParameterName = "$message_id" });
         }
-
-        public SqliteCommand Claim { get; }
 
         public SqliteCommand FindOriginal { get; }
 
-        public SqliteCommand ReadHead { get; }
+        /// <summary>
+        /// Claims a message's id: (tenant, sender, message_id, stream, seq, ts, copy_seqs). Nothing
+        /// happens when the id was committed before; the original is then read by <see cref="FindOriginal"/>.
+        /// </summary>
+        public SqliteStatement Claim => _claim ??= SqliteStatement.Prepare(_connection, """
+            INSERT INTO idempotency (tenant, sender, message_id, stream, seq, ts, copy_seqs)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (tenant, sender, message_id) DO NOTHING
+            """);
 
-        public SqliteCommand InsertMessage { get; }
+        /// <summary>Inserts <paramref name="rows"/> messages, each bound as (stream, seq, message_id, sender, ts, body).</summary>
+        public SqliteStatement InsertMessages(int rows) => Sized(_insertMessages, rows, static n =>
+            "INSERT INTO messages (stream, seq, message_id, sender, ts, body) VALUES " + Rows(n, "(?, ?, ?, ?, ?, ?)"));
 
-        public SqliteCommand SaveHead { get; }
+        /// <summary>Reads (stream, last_seq) of up to <paramref name="rows"/> streams, each bound as its key.</summary>
+        public SqliteStatement ReadHeads(int rows) => Sized(_readHeads, rows, static n =>
+            "SELECT stream, last_seq FROM heads WHERE stream IN (" + Rows(n, "?") + ")");
 
         /// <summary>
-        /// Compiles the statements inside the first batch's transaction. Microsoft.Data.Sqlite keeps
-        /// a command's compiled statements between executions only once it has been prepared
-        /// explicitly; an unprepared command compiles its SQL again at every execution.
+        /// Writes <paramref name="rows"/> heads, each bound as (stream, tenant, last_seq). The guard
+        /// keeps a head from ever moving backwards, whatever happens to the messages.
         /// </summary>
-        public static AppendStatements Prepare(SqliteConnection connection, SqliteTransaction transaction)
-        {
-            var statements = new AppendStatements(connection);
-            try
-            {
-                statements.Join(transaction);
-                statements.Claim.Prepare();
-                statements.FindOriginal.Prepare();
-                statements.ReadHead.Prepare();
-                statements.InsertMessage.Prepare();
-                statements.SaveHead.Prepare();
-                return statements;
-            }
-            catch
-            {
-                statements.Dispose();
-                throw;
-            }
-        }
+        public SqliteStatement SaveHeads(int rows) => Sized(_saveHeads, rows, static n =>
+            "INSERT INTO heads (stream, tenant, last_seq) VALUES " + Rows(n, "(?, ?, ?)") +
+            " ON CONFLICT (stream) DO UPDATE SET last_seq = excluded.last_seq WHERE excluded.last_seq > heads.last_seq");
 
-        /// <summary>Every statement runs inside <paramref name="transaction"/>, the batch's.</summary>
-        public void Join(SqliteTransaction transaction)
-        {
-            Claim.Transaction = transaction;
-            FindOriginal.Transaction = transaction;
-            ReadHead.Transaction = transaction;
-            InsertMessage.Transaction = transaction;
-            SaveHead.Transaction = transaction;
-        }
+        /// <summary>The rows of the largest statement that fits in <paramref name="remaining"/> rows.</summary>
+        public static int ChunkSize(int remaining) => 1 << BitOperations.Log2((uint)Math.Min(remaining, MaxRowsPerStatement));
+
+        /// <summary>The ordinary command runs inside <paramref name="transaction"/>, the batch's; the others share the connection's.</summary>
+        public void Join(SqliteTransaction transaction) => FindOriginal.Transaction = transaction;
 
         public void Dispose()
         {
-            Claim.Dispose();
             FindOriginal.Dispose();
-            ReadHead.Dispose();
-            InsertMessage.Dispose();
-            SaveHead.Dispose();
+            _claim?.Dispose();
+            foreach (var statement in _insertMessages.Concat(_readHeads).Concat(_saveHeads))
+            {
+                statement?.Dispose();
+            }
         }
 
-        private static SqliteCommand Command(SqliteConnection connection, string sql, params string[] parameters)
+        private SqliteStatement Sized(SqliteStatement?[] statements, int rows, Func<int, string> sql)
         {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
+            var slot = BitOperations.Log2((uint)rows);
+            return statements[slot] ??= SqliteStatement.Prepare(_connection, sql(rows));
+        }
+
+        private static string Rows(int count, string row)
+        {
+            var sql = new StringBuilder(count * (row.Length + 2));
+            for (var i = 0; i < count; i++)
             {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                sql.Append(i == 0 ? "" : ", ").Append(row);
             }
 
-            return command;
+            return sql.ToString();
         }
     }
 
     /// <summary>
-    /// One batch: the heads it has advanced so far and the ids it has committed. A new message
-    /// costs two statements (claim its id, insert it) and one more per copy; a stream costs one
-    /// read of its head and one write of it at the end; an id committed before costs one read.
+    /// One batch: the heads it has advanced so far, the ids it has committed and the message rows
+    /// still to insert. A new message costs one statement (claiming its id); its rows, and those of
+    /// its copies, are inserted with the batch's other rows in a few multi-row statements at the
+    /// end, as are the heads, read at the start; an id committed before costs one more read.
     /// </summary>
-    private sealed class BatchWriter(AppendStatements statements)
+    /// <param name="size">The batch's requests, to size its tables once.</param>
+    private sealed class BatchWriter(AppendStatements statements, int size)
     {
-        private readonly Dictionary<string, Head> _heads = new(StringComparer.Ordinal);
-        private readonly Dictionary<(string Tenant, string Sender, string MessageId), (AppendResult Result, ReadOnlyMemory<byte>? Body)> _committed = [];
+        private readonly Dictionary<string, Head> _heads = new(size, StringComparer.Ordinal);
+        private readonly Dictionary<(string Tenant, string Sender, string MessageId), (AppendResult Result, ReadOnlyMemory<byte>? Body)> _committed = new(size);
+        private readonly List<MessageRow> _rows = new(size);
+
+        /// <summary>Reads the head of every stream the batch names, a few multi-row statements in all.</summary>
+        public void ReadHeads(IReadOnlyList<AppendRequest> batch)
+        {
+            foreach (var request in batch)
+            {
+                ArgumentNullException.ThrowIfNull(request);
+                _heads.TryAdd(request.Stream.Key, new Head(request.Stream.Tenant, 0, 0));
+                foreach (var copy in request.Copies)
+                {
+                    _heads.TryAdd(copy.Key, new Head(copy.Tenant, 0, 0));
+                }
+            }
+
+            var keys = _heads.Keys.ToArray();
+            for (var start = 0; start < keys.Length;)
+            {
+                var size = AppendStatements.ChunkSize(keys.Length - start);
+                var read = statements.ReadHeads(size);
+                for (var i = 0; i < size; i++)
+                {
+                    read.Bind(i + 1, keys[start + i]);
+                }
+
+                read.Query(_heads, static (heads, row) =>
+                {
+                    var key = raw.sqlite3_column_text(row, 0).utf8_to_string();
+                    var last = raw.sqlite3_column_int64(row, 1);
+                    heads[key] = heads[key] with { Stored = last, Last = last };
+                });
+                start += size;
+            }
+        }
 
         public AppendResult Append(AppendRequest request)
         {
-            ArgumentNullException.ThrowIfNull(request);
             var key = (request.Stream.Tenant, request.Sender, request.MessageId);
             if (_committed.TryGetValue(key, out var earlier))
             {
@@ -209,16 +250,70 @@ internal sealed partial class SqliteMessageStore
                 return Repeat(original.Result, original.Body, request);
             }
 
-            var body = request.Body.ToArray();
-            Insert(request.Stream, seq, request, timestamp, body);
+            // The request (and its body) lives until the batch is delivered, so its rows borrow it.
+            _rows.Add(new MessageRow(request.Stream, seq, request, timestamp));
             for (var i = 0; i < copySeqs.Length; i++)
             {
-                Insert(request.Copies[i], copySeqs[i], request, timestamp, body);
+                _rows.Add(new MessageRow(request.Copies[i], copySeqs[i], request, timestamp));
             }
 
             var result = new AppendResult(request.Stream, seq, SqliteTime.FromMicroseconds(timestamp), Duplicate: false) { CopySeqs = copySeqs };
-            _committed[key] = (result, body);
+            _committed[key] = (result, request.Body);
             return result;
+        }
+
+        /// <summary>Inserts every message row of the batch, in the order the sequences were taken.</summary>
+        public void InsertMessages()
+        {
+            for (var start = 0; start < _rows.Count;)
+            {
+                var size = AppendStatements.ChunkSize(_rows.Count - start);
+                var insert = statements.InsertMessages(size);
+                for (var i = 0; i < size; i++)
+                {
+                    var row = _rows[start + i];
+                    var p = (i * 6) + 1;
+                    insert.Bind(p, row.Stream.Key);
+                    insert.Bind(p + 1, row.Seq);
+                    insert.Bind(p + 2, row.Request.MessageId);
+                    insert.Bind(p + 3, row.Request.Sender);
+                    insert.Bind(p + 4, row.Timestamp);
+                    insert.Bind(p + 5, row.Request.Body.Span);
+                }
+
+                insert.Execute();
+                start += size;
+            }
+        }
+
+        /// <summary>Writes every head the batch moved; a head only read (every id in it a repeat) is left alone.</summary>
+        public void SaveHeads()
+        {
+            var moved = new List<(string Stream, Head Head)>(_heads.Count);
+            foreach (var (stream, head) in _heads)
+            {
+                if (head.Last > head.Stored)
+                {
+                    moved.Add((stream, head));
+                }
+            }
+
+            for (var start = 0; start < moved.Count;)
+            {
+                var size = AppendStatements.ChunkSize(moved.Count - start);
+                var save = statements.SaveHeads(size);
+                for (var i = 0; i < size; i++)
+                {
+                    var (stream, head) = moved[start + i];
+                    var p = (i * 3) + 1;
+                    save.Bind(p, stream);
+                    save.Bind(p + 1, head.Tenant);
+                    save.Bind(p + 2, head.Last);
+                }
+
+                save.Execute();
+                start += size;
+            }
         }
 
         /// <summary>The answer to an id committed before: a duplicate when it names the same stream and body, else a conflict.</summary>
@@ -228,34 +323,18 @@ internal sealed partial class SqliteMessageStore
             return original with { Duplicate = true, Conflict = !same };
         }
 
-        /// <summary>Writes every head the batch moved; a head only read (every id in it a repeat) is left alone.</summary>
-        public void SaveHeads()
-        {
-            var save = statements.SaveHead;
-            foreach (var (stream, head) in _heads)
-            {
-                if (head.Last > head.Stored)
-                {
-                    save.Parameters[0].Value = stream;
-                    save.Parameters[1].Value = head.Tenant;
-                    save.Parameters[2].Value = head.Last;
-                    save.ExecuteNonQuery();
-                }
-            }
-        }
-
         /// <summary>Records the id's first commit; false when it was committed before.</summary>
         private bool Claim(AppendRequest request, long seq, long timestamp, long[] copySeqs)
         {
             var claim = statements.Claim;
-            claim.Parameters[0].Value = request.Stream.Tenant;
-            claim.Parameters[1].Value = request.Sender;
-            claim.Parameters[2].Value = request.MessageId;
-            claim.Parameters[3].Value = request.Stream.Key;
-            claim.Parameters[4].Value = seq;
-            claim.Parameters[5].Value = timestamp;
-            claim.Parameters[6].Value = copySeqs.Length == 0 ? "" : string.Join(',', copySeqs.Select(s => s.ToString(CultureInfo.InvariantCulture)));
-            return claim.ExecuteNonQuery() == 1;
+            claim.Bind(1, request.Stream.Tenant);
+            claim.Bind(2, request.Sender);
+            claim.Bind(3, request.MessageId);
+            claim.Bind(4, request.Stream.Key);
+            claim.Bind(5, seq);
+            claim.Bind(6, timestamp);
+            claim.Bind(7, copySeqs.Length == 0 ? "" : string.Join(',', copySeqs.Select(s => s.ToString(CultureInfo.InvariantCulture))));
+            return claim.Execute() == 1;
         }
 
         /// <summary>The original commit of an id, with its stored body (null when the message row is gone).</summary>
@@ -284,28 +363,9 @@ internal sealed partial class SqliteMessageStore
             return (new AppendResult(stream!, reader.GetInt64(1), SqliteTime.FromMicroseconds(reader.GetInt64(2)), Duplicate: true) { CopySeqs = copySeqs }, body);
         }
 
-        private void Insert(StreamId stream, long seq, AppendRequest request, long timestamp, byte[] body)
-        {
-            var insert = statements.InsertMessage;
-            insert.Parameters[0].Value = stream.Key;
-            insert.Parameters[1].Value = seq;
-            insert.Parameters[2].Value = request.MessageId;
-            insert.Parameters[3].Value = request.Sender;
-            insert.Parameters[4].Value = timestamp;
-            insert.Parameters[5].Value = body;
-            insert.ExecuteNonQuery();
-        }
-
         private long Advance(StreamId stream)
         {
-            if (!_heads.TryGetValue(stream.Key, out var head))
-            {
-                var read = statements.ReadHead;
-                read.Parameters[0].Value = stream.Key;
-                var stored = read.ExecuteScalar() is long last ? last : 0;
-                head = new Head(stream.Tenant, stored, stored);
-            }
-
+            var head = _heads[stream.Key];
             head = head with { Last = head.Last + 1 };
             _heads[stream.Key] = head;
             return head.Last;
@@ -316,6 +376,9 @@ internal sealed partial class SqliteMessageStore
             var head = _heads[stream.Key];
             _heads[stream.Key] = head with { Last = head.Last - 1 };
         }
+
+        /// <summary>A message row to insert: a stream's copy of <paramref name="Request"/> at <paramref name="Seq"/>.</summary>
+        private readonly record struct MessageRow(StreamId Stream, long Seq, AppendRequest Request, long Timestamp);
 
         /// <param name="Stored">The head as read from the store at the start of the batch.</param>
         /// <param name="Last">The last sequence this batch has handed out.</param>

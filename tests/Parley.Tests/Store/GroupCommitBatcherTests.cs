@@ -46,6 +46,22 @@ public sealed class GroupCommitBatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_thousand_requests_queued_behind_a_commit_all_go_into_the_next_one_by_default()
+    {
+        var release = new TaskCompletionSource();
+        Store.BeforeCommit = (number, _) => number == 1 ? release.Task : Task.CompletedTask;
+        await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.Zero });
+        var first = batcher.AppendAsync(Request(Room("general"), "alice", "first"), CancellationToken.None);
+        await Eventually.TrueAsync(() => Store.Commits == 1, "the first commit to reach the store");
+        var queued = Enumerable.Range(0, 1000).Select(i => batcher.AppendAsync(Request(Room($"room{i % 100}"), "alice", $"m{i}"), CancellationToken.None)).ToArray();
+
+        release.SetResult();
+        await Eventually.WithinAsync(Task.WhenAll(queued.Append(first)), "every append to be committed");
+
+        Assert.Equal([1, 1000], Store.BatchSizes);
+    }
+
+    [Fact]
     public async Task Every_caller_gets_the_result_of_its_own_message()
     {
         await using var batcher = Batcher(new StoreOptions { BatchWindow = TimeSpan.FromMilliseconds(10), MaxBatchSize = 16 });
