@@ -42,7 +42,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     /// <summary>The connection's outbound budget, once it has one; null during the handshake.</summary>
     public IOutboundBudget? Budget { get; set; }
 
-    /// <summary>Completes when the send round under way has handed everything to the inner stream.</summary>
+    /// <summary>Completes when the send round under way has handed everything to the inner stream; created by the first caller that waits for it.</summary>
     private TaskCompletionSource? _round;
 
     /// <summary>Bytes appended and not yet handed to the inner stream.</summary>
@@ -84,6 +84,27 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     }
 
     /// <summary>
+    /// Appends every frame of <paramref name="frames"/> as <see cref="AppendTextFrame"/> does, under
+    /// one lock; returns the bytes now waiting to be sent.
+    /// </summary>
+    public int AppendTextFrames(ReadOnlySpan<OutboundFrame> frames)
+    {
+        lock (_gate)
+        {
+            foreach (var frame in frames)
+            {
+                var payload = frame.Data.Span;
+                var room = Reserve(WebSocketFrameHeader.MaxLength + payload.Length);
+                var header = WebSocketFrameHeader.WriteText(room, payload.Length);
+                payload.CopyTo(room[header..]);
+                _length += header + payload.Length;
+            }
+
+            return _length;
+        }
+    }
+
+    /// <summary>
     /// Sends everything appended and completes once it is with the inner stream. When another send
     /// is under way (a control frame of the WebSocket's), that round takes the appended frames and
     /// this call waits for it: the connection's writer is always paced by the network, so a client
@@ -96,7 +117,9 @@ internal sealed class CoalescingStream(Stream inner) : Stream
         {
             if (_sending)
             {
-                return new ValueTask(_round!.Task.WaitAsync(cancellationToken));
+                // Made only when someone waits for a round, which is rare: most rounds allocate nothing.
+                _round ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return new ValueTask(_round.Task.WaitAsync(cancellationToken));
             }
 
             if (_length == 0)
@@ -105,7 +128,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             }
 
             _sending = true;
-            _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         return SendPendingAsync(cancellationToken);
@@ -122,7 +144,6 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                 buffer.Span.CopyTo(Reserve(buffer.Length));
                 _length += buffer.Length;
                 _sending = true;
-                _round = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 budget = null;
             }
             else if (budget is null ? _unattachedCharged + buffer.Length <= UnattachedControlBytes : budget.TryCharge(buffer.Length))
@@ -263,6 +284,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
                     {
                         _sending = false;
                         _round?.TrySetResult();
+                        _round = null;
                         return;
                     }
 
@@ -292,6 +314,7 @@ internal sealed class CoalescingStream(Stream inner) : Stream
             {
                 _sending = false;
                 _round?.TrySetException(e);
+                _round = null;
             }
 
             throw;
