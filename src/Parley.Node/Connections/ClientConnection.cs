@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
 using Parley.Node.Auth;
@@ -39,6 +40,12 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
     /// </summary>
     internal const int BatchBytes = 32 * 1024;
 
+    /// <summary>
+    /// Frames the writer takes from the queue under one lock. Sixty-four small frames fill about
+    /// half a batch, so the queue's lock is taken a few times per batch rather than once per frame.
+    /// </summary>
+    private const int FramesPerTake = 64;
+
     private static readonly IReadOnlyDictionary<string, StreamSubscription> NoRooms = new Dictionary<string, StreamSubscription>();
 
     private readonly WebSocket _socket;
@@ -47,10 +54,9 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
     private readonly OutboundQueue _queue;
     private readonly ConnectionMetrics _metrics;
     private readonly CancellationTokenSource _aborted = new();
+    /// <summary>Guards the replay's room waiter. Whether a writer runs is the queue's to say (<see cref="OutboundQueue.TryClaimWriter"/>).</summary>
     private readonly object _writeGate = new();
-    private bool _writing;
     private CloseReason? _closeRequested;
-    private bool _closeSent;
     private readonly TimeProvider _clock;
     private long _lastActivity;
     private TaskCompletionSource? _roomWaiter;
@@ -160,10 +166,15 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
     /// </summary>
     public void Send(ReadOnlyMemory<byte> data, FrameClass frameClass)
     {
-        switch (_queue.TryEnqueue(new OutboundFrame(data, frameClass)))
+        switch (_queue.TryEnqueue(new OutboundFrame(data, frameClass), out var claimedWriter))
         {
             case EnqueueResult.Queued:
-                StartWriter();
+                if (claimedWriter)
+                {
+                    // The connection is its own work item: starting the writer allocates nothing.
+                    ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+                }
+
                 break;
             case EnqueueResult.DroppedEphemeral:
                 _metrics.QueueDrop();
@@ -274,22 +285,20 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
 
     private void StartWriter()
     {
-        lock (_writeGate)
+        if (_queue.TryClaimWriter())
         {
-            if (_writing)
-            {
-                return;
-            }
-
-            _writing = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
-
-        // The connection is its own work item: starting the writer allocates nothing.
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     void IThreadPoolWorkItem.Execute() => _ = WriteLoopAsync();
 
+    /// <summary>
+    /// The one writer: runs while it holds the queue's writer claim. It gives the claim up only with
+    /// the queue empty; a frame queued after that claims it again and starts the next writer. A
+    /// requested close is sent by whichever writer finds the queue empty and can claim it back, and
+    /// that writer keeps the claim for good, so nothing is ever written after the close frame.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         try
@@ -297,47 +306,34 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
             while (true)
             {
                 await WriteQueuedAsync();
-
-                CloseReason? closeNow = null;
-                lock (_writeGate)
+                if (!_queue.TryReleaseWriter())
                 {
-                    if (_queue.Count == 0)
-                    {
-                        if (_closeRequested is null || _closeSent)
-                        {
-                            _writing = false;
-                            return;
-                        }
-
-                        _closeSent = true;
-                        closeNow = _closeRequested;
-                    }
+                    continue;
                 }
 
-                if (closeNow is not null)
+                if (Volatile.Read(ref _closeRequested) is not { } closeNow || !_queue.TryClaimWriter())
                 {
-                    if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                    {
-                        await _socket.CloseOutputAsync((WebSocketCloseStatus)closeNow.Code, closeNow.Name, _aborted.Token);
-                    }
-
-                    lock (_writeGate)
-                    {
-                        _writing = false;
-                    }
-
-                    FinishSendSide();
                     return;
                 }
+
+                if (_queue.Count > 0)
+                {
+                    // Frames queued just before the close took effect go out ahead of it.
+                    continue;
+                }
+
+                if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync((WebSocketCloseStatus)closeNow.Code, closeNow.Name, _aborted.Token);
+                }
+
+                FinishSendSide();
+                return;
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
-            lock (_writeGate)
-            {
-                _writing = false;
-            }
-
+            // The claim stays held: an aborted socket gets no further writer.
             Abort();
         }
     }
@@ -357,7 +353,7 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
             while (_queue.TryDequeue(out var frame))
             {
                 await _socket.SendAsync(frame.Data, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token);
-                Sent();
+                Sent(1);
             }
 
             return;
@@ -369,22 +365,37 @@ internal sealed class ClientConnection : IThreadPoolWorkItem, IOutboundBudget, I
             throw new WebSocketException(WebSocketError.InvalidState, "The WebSocket no longer accepts data frames.");
         }
 
-        while (_queue.TryDequeue(out var frame))
+        // Rented per round, not held, so an idle connection keeps no array.
+        var taken = ArrayPool<OutboundFrame>.Shared.Rent(FramesPerTake);
+        try
         {
-            coalescing.AppendTextFrame(frame.Data.Span);
-            Sent();
-            if (coalescing.PendingBytes >= BatchBytes)
+            var pending = 0;
+            int count;
+            while ((count = _queue.DequeueInto(taken.AsSpan(0, FramesPerTake), Math.Max(1, BatchBytes - pending))) > 0)
             {
-                await coalescing.SendAppendedAsync(_aborted.Token);
+                pending = coalescing.AppendTextFrames(taken.AsSpan(0, count));
+                // The frames' bytes may be shared with every other member: no reference outlives the round.
+                taken.AsSpan(0, count).Clear();
+                Sent(count);
+                if (pending >= BatchBytes)
+                {
+                    await coalescing.SendAppendedAsync(_aborted.Token);
+                    pending = 0;
+                }
             }
-        }
 
-        await coalescing.SendAppendedAsync(_aborted.Token);
+            await coalescing.SendAppendedAsync(_aborted.Token);
+        }
+        finally
+        {
+            ArrayPool<OutboundFrame>.Shared.Return(taken);
+        }
     }
 
-    private void Sent()
+    /// <summary>Counts frames written (once per batch, not per frame) and wakes a replay waiting for room.</summary>
+    private void Sent(int frames)
     {
-        _metrics.FrameOut();
+        _metrics.FramesOut(frames);
         if (_roomWaiter is not null && _queue.HasRoom)
         {
             ReleaseRoomWaiter();

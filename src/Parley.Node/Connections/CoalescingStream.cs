@@ -100,6 +100,27 @@ internal sealed class CoalescingStream(Stream inner) : Stream
     }
 
     /// <summary>
+    /// Appends every frame of <paramref name="frames"/> as <see cref="AppendTextFrame"/> does, under
+    /// one lock; returns the bytes now waiting to be sent.
+    /// </summary>
+    public int AppendTextFrames(ReadOnlySpan<OutboundFrame> frames)
+    {
+        lock (_gate)
+        {
+            foreach (var frame in frames)
+            {
+                var payload = frame.Data.Span;
+                var room = Reserve(WebSocketFrameHeader.MaxLength + payload.Length);
+                var header = WebSocketFrameHeader.WriteText(room, payload.Length);
+                payload.CopyTo(room[header..]);
+                _length += header + payload.Length;
+            }
+
+            return _length;
+        }
+    }
+
+    /// <summary>
     /// Sends everything appended and completes once it is with the inner stream. When another send
     /// is under way (a control frame of the WebSocket's), that round takes the appended frames and
     /// this call waits for it: the connection's writer is always paced by the network, so a client

@@ -77,7 +77,8 @@ internal sealed class ConnectionMetrics : IDisposable
 
     public void FrameIn() => _framesIn.Add(1);
 
-    public void FrameOut() => _framesOut.Add(1);
+    /// <summary>Counts frames written; a writer calls it once per batch it takes from its queue.</summary>
+    public void FramesOut(int count) => _framesOut.Add(count);
 
     public void QueueDrop() => _queueDrops.Add(1);
 

@@ -26,7 +26,9 @@ internal enum EnqueueResult
 /// <see cref="EnqueueResult.Overflow"/>, upon which the connection is closed as a slow consumer (it
 /// resumes from its last sequence, so nothing durable is lost). A frame larger than the whole byte
 /// budget is still taken by an empty queue, so one large reply never closes a reading client.
-/// Thread-safe.
+/// The queue also records whether a writer is draining it: a producer learns under the same lock
+/// that queues its frame whether it must start one, and the writer gives up its claim only while
+/// the queue is empty, so a frame is never left queued without a writer. Thread-safe.
 /// </summary>
 internal sealed class OutboundQueue(int capacity, long capacityBytes = long.MaxValue)
 {
@@ -35,6 +37,7 @@ internal sealed class OutboundQueue(int capacity, long capacityBytes = long.MaxV
     private int _ephemeral;
     private long _bytes;
     private bool _closed;
+    private bool _writerClaimed;
 
     public int Capacity { get; } = capacity;
 
@@ -78,8 +81,47 @@ internal sealed class OutboundQueue(int capacity, long capacityBytes = long.MaxV
     /// <summary>Ephemeral frames dropped or evicted to make room, for metrics.</summary>
     public long Dropped { get; private set; }
 
-    public EnqueueResult TryEnqueue(OutboundFrame frame)
+    public EnqueueResult TryEnqueue(OutboundFrame frame) => TryEnqueue(frame, claimWriter: false, out _);
+
+    /// <summary>
+    /// Queues <paramref name="frame"/> and, when no writer holds the queue, claims it for the caller
+    /// (<paramref name="claimedWriter"/>), who must then start one.
+    /// </summary>
+    public EnqueueResult TryEnqueue(OutboundFrame frame, out bool claimedWriter) => TryEnqueue(frame, claimWriter: true, out claimedWriter);
+
+    /// <summary>Claims the queue for a new writer; false when one already holds it.</summary>
+    public bool TryClaimWriter()
     {
+        lock (_gate)
+        {
+            if (_writerClaimed)
+            {
+                return false;
+            }
+
+            _writerClaimed = true;
+            return true;
+        }
+    }
+
+    /// <summary>Gives up the writer's claim if the queue is empty; false, keeping the claim, when frames wait.</summary>
+    public bool TryReleaseWriter()
+    {
+        lock (_gate)
+        {
+            if (_frames.Count > 0)
+            {
+                return false;
+            }
+
+            _writerClaimed = false;
+            return true;
+        }
+    }
+
+    private EnqueueResult TryEnqueue(OutboundFrame frame, bool claimWriter, out bool claimedWriter)
+    {
+        claimedWriter = false;
         lock (_gate)
         {
             if (_closed)
@@ -114,6 +156,12 @@ internal sealed class OutboundQueue(int capacity, long capacityBytes = long.MaxV
                 _ephemeral++;
             }
 
+            if (claimWriter && !_writerClaimed)
+            {
+                _writerClaimed = true;
+                claimedWriter = true;
+            }
+
             return EnqueueResult.Queued;
         }
     }
@@ -134,6 +182,36 @@ internal sealed class OutboundQueue(int capacity, long capacityBytes = long.MaxV
             }
 
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Moves the oldest frames into <paramref name="into"/>, in order, under one lock: as many as
+    /// fit in it and in <paramref name="maxBytes"/> (always the first, however large); returns how
+    /// many. The writer takes a batch this way rather than a frame at a time, so a frame costs the
+    /// queue's lock once on the way in and a share of one on the way out, and the frames it holds
+    /// outside the queue's budget stay within what it writes in one go.
+    /// </summary>
+    public int DequeueInto(Span<OutboundFrame> into, long maxBytes)
+    {
+        lock (_gate)
+        {
+            var taken = 0;
+            long bytes = 0;
+            while (taken < into.Length && _frames.TryPeek(out var frame) && (taken == 0 || bytes + frame.Data.Length <= maxBytes))
+            {
+                _frames.Dequeue();
+                bytes += frame.Data.Length;
+                _bytes -= frame.Data.Length;
+                if (frame.Class == FrameClass.Ephemeral)
+                {
+                    _ephemeral--;
+                }
+
+                into[taken++] = frame;
+            }
+
+            return taken;
         }
     }
 

@@ -38,7 +38,14 @@ internal sealed class DeliveryMetrics : IDisposable
 
     public void Published(string kind, string source) => _publishes.Add(1, new("kind", kind), new("source", source));
 
-    public void Delivered(int count) => _deliveries.Add(count);
+    /// <summary>Counts frames queued; a fan-out calls it once with its total, and nothing is recorded for none.</summary>
+    public void Delivered(int count)
+    {
+        if (count > 0)
+        {
+            _deliveries.Add(count);
+        }
+    }
 
     public void PublishToDeliver(double seconds) => _publishToDeliver.Record(seconds);
 

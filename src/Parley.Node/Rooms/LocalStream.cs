@@ -172,10 +172,13 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         {
             var buffered = subscription.Buffer ?? [];
             subscription.Buffer = null;
+            var sent = 0;
             foreach (var envelope in buffered)
             {
-                SendTo(subscription, envelope);
+                sent += SendTo(subscription, envelope) ? 1 : 0;
             }
+
+            metrics.Delivered(sent);
         }
     }
 
@@ -229,13 +232,21 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         }
     }
 
+    /// <summary>
+    /// Queues one message to every member. The deliveries are counted once per message rather
+    /// than once per member: a counter's listeners (the exporter, the node's totals) then cost one
+    /// call per message, not a thousand in a room of a thousand.
+    /// </summary>
     private void Fanout(Envelope envelope)
     {
         var members = _members;
+        var sent = 0;
         foreach (var member in members)
         {
-            SendTo(member, envelope);
+            sent += SendTo(member, envelope) ? 1 : 0;
         }
+
+        metrics.Delivered(sent);
 
         if (envelope.PublishedAtMs > 0 && members.Length > 0)
         {
@@ -243,7 +254,8 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
         }
     }
 
-    private void SendTo(StreamSubscription member, Envelope envelope)
+    /// <summary>Queues <paramref name="envelope"/> to one member, or buffers it during its replay; true when it was queued.</summary>
+    private static bool SendTo(StreamSubscription member, Envelope envelope)
     {
         if (member.Buffer is not null)
         {
@@ -252,17 +264,21 @@ internal sealed class LocalStream(StreamId stream, IGapFiller gapFiller, Deliver
             if (member.Buffer.Count >= MaxReplayBuffer)
             {
                 member.Member.Close(Protocol.CloseReason.SlowConsumer, flush: false);
-                return;
+                return false;
             }
 
             member.Buffer.Add(envelope);
+            return false;
         }
-        else if (envelope.Seq > member.LastSeq)
+
+        if (envelope.Seq > member.LastSeq)
         {
             member.LastSeq = envelope.Seq;
             member.Member.Send(envelope.Frame, FrameClass.MustDeliver);
-            metrics.Delivered(1);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>

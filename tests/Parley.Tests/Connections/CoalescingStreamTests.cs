@@ -57,6 +57,30 @@ public sealed class CoalescingStreamTests
     }
 
     [Fact]
+    public async Task Frames_appended_as_a_batch_are_the_same_bytes_as_frames_appended_one_by_one()
+    {
+        var sizes = new[] { 0, 1, 125, 126, 4000, 65535, 65536 };
+        var frames = sizes.Select(n => new OutboundFrame(Encoding.UTF8.GetBytes(new string('y', n)), Parley.Node.Rooms.FrameClass.MustDeliver)).ToArray();
+        var oneByOne = new RecordingStream();
+        var batched = new RecordingStream();
+        var single = new CoalescingStream(oneByOne);
+        var batch = new CoalescingStream(batched);
+
+        foreach (var frame in frames)
+        {
+            single.AppendTextFrame(frame.Data.Span);
+        }
+
+        var pending = batch.AppendTextFrames(frames);
+        Assert.Equal(single.PendingBytes, pending);
+        await single.SendAppendedAsync(CancellationToken.None);
+        await batch.SendAppendedAsync(CancellationToken.None);
+
+        Assert.Equal(oneByOne.Written, batched.Written);
+        Assert.Single(batched.Writes);
+    }
+
+    [Fact]
     public async Task A_write_of_the_websocket_goes_out_at_once_after_what_was_appended_before_it()
     {
         var inner = new RecordingStream();

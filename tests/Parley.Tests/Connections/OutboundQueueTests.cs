@@ -202,6 +202,54 @@ public sealed class OutboundQueueTests
         Assert.True(queue.HasRoom);
     }
 
+    [Fact]
+    public void A_batch_take_leaves_in_order_and_stops_before_the_frame_that_would_pass_the_byte_limit()
+    {
+        var queue = new OutboundQueue(10);
+        foreach (var (id, length) in new[] { (1, 4), (2, 4), (3, 4), (4, 1) })
+        {
+            queue.TryEnqueue(Sized(id, length, FrameClass.MustDeliver));
+        }
+
+        var taken = new OutboundFrame[10];
+
+        Assert.Equal(2, queue.DequeueInto(taken, maxBytes: 10));
+        Assert.Equal([1, 2], taken[..2].Select(f => (int)f.Data.Span[0]));
+        Assert.Equal(5, queue.Bytes);
+        Assert.Equal([3, 4], Drain(queue));
+    }
+
+    [Fact]
+    public void A_batch_take_always_takes_the_first_frame_however_large_and_no_more_than_it_has_room_for()
+    {
+        var queue = new OutboundQueue(10);
+        queue.TryEnqueue(Sized(1, 50, FrameClass.MustDeliver));
+        queue.TryEnqueue(Sized(2, 1, FrameClass.MustDeliver));
+        queue.TryEnqueue(Sized(3, 1, FrameClass.MustDeliver));
+        var taken = new OutboundFrame[10];
+
+        Assert.Equal(1, queue.DequeueInto(taken, maxBytes: 10));
+        Assert.Equal(1, taken[0].Data.Span[0]);
+        Assert.Equal(1, queue.DequeueInto(taken.AsSpan(0, 1), maxBytes: 10));
+        Assert.Equal(2, taken[0].Data.Span[0]);
+        Assert.Equal(1, queue.DequeueInto(taken, maxBytes: 10));
+        Assert.Equal(0, queue.DequeueInto(taken, maxBytes: 10));
+        Assert.Equal(0, queue.Bytes);
+    }
+
+    [Fact]
+    public void Ephemeral_frames_taken_in_a_batch_are_no_longer_evicted()
+    {
+        var queue = Full(Ephemeral(1), Durable(2), Durable(3));
+        var taken = new OutboundFrame[1];
+        queue.DequeueInto(taken, maxBytes: long.MaxValue);
+        queue.TryEnqueue(Durable(4));
+
+        // Nothing ephemeral is left to evict: the taken one is not counted again.
+        Assert.Equal(EnqueueResult.Overflow, queue.TryEnqueue(Durable(5)));
+        Assert.Equal(0, queue.Dropped);
+    }
+
     private static OutboundFrame Sized(int id, int length, FrameClass frameClass)
     {
         var data = new byte[length];
