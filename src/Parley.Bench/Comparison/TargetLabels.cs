@@ -17,6 +17,7 @@ internal static class TargetLabels
         ["socketio-cluster"] = "Socket.IO ×2",
         ["parley-half-peak"] = "Parley at half peak",
         ["bare-half-peak"] = "bare Kestrel at half peak",
+        ["bare-parley-rate"] = "bare Kestrel at Parley's half-peak rate",
     };
 
     private const string OnRedisCluster = "parley-cluster-redis";
