@@ -237,11 +237,20 @@ internal sealed class ComposeCluster : IAsyncDisposable
         return await LoginAsync(http, tenant, user, Password);
     }
 
+    /// <summary>
+    /// Logs in, asking again while the auth service answers 503 (its store briefly out of reach on a
+    /// loaded machine, which it tells a client to retry), for a bounded time; any other refusal fails at once.
+    /// </summary>
     private static async Task<string> LoginAsync(HttpClient http, string tenant, string user, string password)
     {
-        using var response = await SendAsync(http, "api/v1/auth/login", null, new { tenant, user, password });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"logging in {tenant}/{user}: {response.StatusCode} {text}");
+        var (status, text) = (HttpStatusCode.ServiceUnavailable, "");
+        await Eventually.TrueAsync(async () =>
+        {
+            using var response = await SendAsync(http, "api/v1/auth/login", null, new { tenant, user, password });
+            (status, text) = (response.StatusCode, await response.Content.ReadAsStringAsync());
+            return status != HttpStatusCode.ServiceUnavailable;
+        }, $"the auth service to answer a login of {tenant}/{user} with its store reachable", TimeSpan.FromSeconds(60));
+        Assert.True(status == HttpStatusCode.OK, $"logging in {tenant}/{user}: {status} {text}");
         return JsonDocument.Parse(text).RootElement.GetProperty("access_token").GetString()!;
     }
 
